@@ -1,0 +1,1 @@
+"""Backend clients, one module or package per backend, each with its Job type."""

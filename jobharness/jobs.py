@@ -1,0 +1,416 @@
+"""The job model all backends share, and the wait engine.
+
+A backend maps its native states onto :class:`JobState` and keeps the
+native state visible. A :class:`Job` knows how to fetch its own state
+(:meth:`Job._fetch_state`), how to cancel itself and how to build its
+:class:`JobResult`; everything about waiting lives here, once:
+
+* every wait has a deadline (:class:`Deadline`) and sleeps in short slices,
+  so Robot's ``[Timeout]``, pytest-timeout and Ctrl-C can cut in;
+* polling adapts (:class:`PollPolicy`): fast at first, then backing off;
+* waits on many jobs refresh them per backend class through
+  :meth:`Job.refresh_many`, which a backend overrides to share requests;
+* what happens when the deadline passes is the caller's choice (:class:`OnTimeout`).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
+
+from jobharness.errors import (
+    ConfigurationError,
+    JobCancelled,
+    JobFailed,
+    TransportError,
+    WaitTimeout,
+)
+
+DEFAULT_TIMEOUT = 60.0
+
+
+class JobState(str, Enum):
+    """The backend-neutral state of a job."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+    @property
+    def is_final(self) -> bool:
+        """True for the states a job never leaves."""
+        return self in FINAL_STATES
+
+    def __str__(self) -> str:
+        return self.value
+
+
+FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.ERROR})
+
+
+class OnTimeout(str, Enum):
+    """What a wait does when its deadline passes.
+
+    ``fail`` raises :class:`~jobharness.errors.WaitTimeout`; ``cancel`` cancels the
+    unfinished jobs and then raises; ``continue`` returns the jobs as they are.
+    """
+
+    FAIL = "fail"
+    CANCEL = "cancel"
+    CONTINUE = "continue"
+
+    @classmethod
+    def parse(cls, value: OnTimeout | str) -> OnTimeout:
+        """Accept the enum, its value in any case, or ``terminate`` as an alias of ``cancel``."""
+        if isinstance(value, OnTimeout):
+            return value
+        text = str(value).strip().lower()
+        if text == "terminate":
+            return cls.CANCEL
+        try:
+            return cls(text)
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ConfigurationError(
+                f"on_timeout must be one of {choices} (or terminate), got {value!r}"
+            ) from None
+
+
+class WaitMode(str, Enum):
+    """Wait for all jobs, or until any one of them is finished."""
+
+    ALL = "all"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One observed change of a job's state (``at`` is wall-clock time)."""
+
+    at: float
+    state: JobState
+    native_state: str
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What is known about a job: its state, native state, value, error text and output."""
+
+    job_id: str
+    backend: str
+    state: JobState
+    native_state: str
+    value: Any = None
+    error: str | None = None
+    output: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the job succeeded."""
+        return self.state is JobState.SUCCEEDED
+
+    def raise_for_state(self) -> JobResult:
+        """Return self if the job succeeded, else raise JobFailed or JobCancelled."""
+        text = f"{self.backend} job {self.job_id} ended {self.state} (native {self.native_state!r})"
+        if self.error:
+            text += f": {self.error}"
+        if self.state is JobState.CANCELLED:
+            raise JobCancelled(text)
+        if self.state is not JobState.SUCCEEDED:
+            raise JobFailed(text)
+        return self
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Adaptive polling: the first interval, its growth factor, the cap and the sleep slice.
+
+    The defaults see a finished job within ~50 ms early on and never poll
+    faster than once a second after a few seconds.
+    """
+
+    initial: float = 0.05
+    factor: float = 1.5
+    maximum: float = 1.0
+    slice: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.initial <= 0 or self.maximum <= 0 or self.slice <= 0 or self.factor < 1:
+            raise ConfigurationError(
+                "poll intervals must be positive and the factor at least 1, "
+                f"got initial={self.initial}, factor={self.factor}, maximum={self.maximum}, "
+                f"slice={self.slice}"
+            )
+
+    @classmethod
+    def fixed(cls, interval: float) -> PollPolicy:
+        """A policy that polls at one steady interval."""
+        return cls(initial=interval, factor=1.0, maximum=interval, slice=min(interval, 0.05))
+
+    def intervals(self) -> Iterator[float]:
+        """The sleeps between polls: initial, initial*factor, ... capped at maximum."""
+        interval = self.initial
+        while True:
+            yield min(interval, self.maximum)
+            interval *= self.factor
+
+
+class Deadline:
+    """A point in monotonic time that a wait must not pass."""
+
+    def __init__(self, timeout: float) -> None:
+        if timeout is None or timeout < 0:
+            raise ConfigurationError(f"a wait needs a timeout of 0 s or more, got {timeout!r}")
+        self.timeout = float(timeout)
+        self._end = time.monotonic() + self.timeout
+
+    def remaining(self) -> float:
+        """Seconds left, never negative."""
+        return max(0.0, self._end - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        """True once the deadline has passed."""
+        return time.monotonic() >= self._end
+
+    def sleep(self, seconds: float, slice_: float = 0.05) -> None:
+        """Sleep ``seconds`` or until the deadline, in slices of at most ``slice_``."""
+        end = min(time.monotonic() + seconds, self._end)
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, slice_))
+
+
+JobT = TypeVar("JobT", bound="Job")
+
+
+class Job(ABC):
+    """A remote job: refresh it, wait for it with a deadline, cancel it, read its result.
+
+    Subclasses set :attr:`backend` and implement :meth:`_fetch_state`,
+    :meth:`_cancel` and :meth:`_build_result`. A backend that can refresh many
+    jobs with fewer requests overrides :meth:`refresh_many`.
+    """
+
+    backend: ClassVar[str] = "job"
+
+    def __init__(
+        self,
+        job_id: str,
+        *,
+        name: str = "",
+        state: JobState = JobState.PENDING,
+        native_state: str = "",
+        default_timeout: float = DEFAULT_TIMEOUT,
+        poll: PollPolicy | None = None,
+    ) -> None:
+        self.id = job_id
+        self.name = name
+        self.default_timeout = default_timeout
+        self.poll = poll or PollPolicy()
+        self._state = state
+        self._native_state = native_state or state.value
+        self.history: list[StateChange] = [StateChange(time.time(), state, self._native_state)]
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> JobState:
+        """The last known state (call :meth:`refresh` to ask the server)."""
+        return self._state
+
+    @property
+    def native_state(self) -> str:
+        """The last known state in the backend's own words."""
+        return self._native_state
+
+    @property
+    def done(self) -> bool:
+        """True when the last known state is final."""
+        return self._state.is_final
+
+    def _set_state(self, state: JobState, native_state: str) -> None:
+        """Record a state seen on the server; appends to :attr:`history` when it changed."""
+        if state is not self._state or native_state != self._native_state:
+            self.history.append(StateChange(time.time(), state, native_state))
+        self._state, self._native_state = state, native_state
+
+    @abstractmethod
+    def _fetch_state(self) -> tuple[JobState, str]:
+        """Ask the server once for this job's state; return it with the native state."""
+
+    def refresh(self) -> JobState:
+        """Ask the server for the current state and return it."""
+        if not self.done:
+            self._set_state(*self._fetch_state())
+        return self._state
+
+    @classmethod
+    def refresh_many(cls: type[JobT], jobs: Sequence[JobT]) -> None:
+        """Refresh several jobs of this class; the default asks once per job."""
+        for job in jobs:
+            job.refresh()
+
+    # -- control -------------------------------------------------------------------------
+
+    @abstractmethod
+    def _cancel(self) -> bool:
+        """Ask the server to stop the job; return whether it accepted."""
+
+    def cancel(self) -> bool:
+        """Cancel the job if it is not finished; return whether a cancel was sent and accepted."""
+        if self.done:
+            return False
+        return self._cancel()
+
+    @abstractmethod
+    def _build_result(self) -> JobResult:
+        """Build the result from what is known now (value and error only once final)."""
+
+    @property
+    def result(self) -> JobResult:
+        """The job's result as known now; wait first for a final one."""
+        return self._build_result()
+
+    def output(self) -> str | None:
+        """The job's output, where the backend has one; ``None`` otherwise."""
+        return None
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        *,
+        poll: PollPolicy | None = None,
+        on_timeout: OnTimeout | str = OnTimeout.FAIL,
+    ) -> JobResult:
+        """Wait until the job is final or ``timeout`` seconds have passed; return its result."""
+        wait_for(
+            [self],
+            self.default_timeout if timeout is None else timeout,
+            poll=poll or self.poll,
+            on_timeout=on_timeout,
+        )
+        return self.result
+
+    def summary(self) -> str:
+        """One line: backend, id, name and state (with the native state when it differs)."""
+        name = f" {self.name!r}" if self.name else ""
+        native = f" ({self._native_state})" if self._native_state != self._state.value else ""
+        return f"{self.backend} job {self.id}{name}: {self._state}{native}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self._state.value}>"
+
+
+# -- the wait engine ------------------------------------------------------------------------
+
+MAX_CONSECUTIVE_ERRORS = 3
+
+
+def _refresh_round(jobs: Iterable[Job]) -> None:
+    """Refresh every unfinished job once, grouped by class so backends can share requests."""
+    groups: dict[type[Job], list[Job]] = {}
+    for job in jobs:
+        if not job.done:
+            groups.setdefault(type(job), []).append(job)
+    for cls, group in groups.items():
+        cls.refresh_many(group)
+
+
+def _poll_until(
+    jobs: Sequence[Job], deadline: Deadline, poll: PollPolicy, enough: int
+) -> list[Job]:
+    """Poll until ``enough`` jobs are final or the deadline passes; return the final ones.
+
+    Transport errors are retried on the poll schedule; after
+    :data:`MAX_CONSECUTIVE_ERRORS` in a row the last one is raised.
+    """
+    intervals = poll.intervals()
+    errors = 0
+    while True:
+        try:
+            _refresh_round(jobs)
+            errors = 0
+        except TransportError:
+            errors += 1
+            if errors >= MAX_CONSECUTIVE_ERRORS or deadline.expired:
+                raise
+        finished = [job for job in jobs if job.done]
+        if len(finished) >= enough or deadline.expired:
+            return finished
+        deadline.sleep(next(intervals), poll.slice)
+
+
+def _timed_out(jobs: Sequence[Job], deadline: Deadline, on_timeout: OnTimeout, what: str) -> None:
+    pending = [job for job in jobs if not job.done]
+    if on_timeout is OnTimeout.CONTINUE or not pending:
+        return
+    cancelled = ""
+    if on_timeout is OnTimeout.CANCEL:
+        for job in pending:
+            job.cancel()
+        cancelled = " (cancel requested)"
+    states = "; ".join(job.summary() for job in pending)
+    raise WaitTimeout(
+        f"waited {deadline.timeout:g} s for {what}; still unfinished{cancelled}: {states}",
+        pending,
+    )
+
+
+def wait_for(
+    jobs: Sequence[Job],
+    timeout: float,
+    *,
+    mode: WaitMode | str = WaitMode.ALL,
+    poll: PollPolicy | None = None,
+    on_timeout: OnTimeout | str = OnTimeout.FAIL,
+) -> list[Job]:
+    """Wait until all (or any) of ``jobs`` are final; return the final ones.
+
+    On timeout: raise :class:`~jobharness.errors.WaitTimeout` naming every
+    unfinished job with its last known state, after cancelling them if
+    ``on_timeout`` is ``cancel``; or, with ``continue``, return what is final.
+    """
+    jobs = list(jobs)
+    if not jobs:
+        return []
+    mode = WaitMode(mode)
+    policy = OnTimeout.parse(on_timeout)
+    deadline = Deadline(timeout)
+    enough = len(jobs) if mode is WaitMode.ALL else 1
+    finished = _poll_until(jobs, deadline, poll or jobs[0].poll, enough)
+    if len(finished) < enough:
+        what = f"{len(jobs)} job(s)" if mode is WaitMode.ALL else f"any of {len(jobs)} job(s)"
+        _timed_out(jobs, deadline, policy, what)
+    return finished
+
+
+def as_completed(
+    jobs: Sequence[Job],
+    timeout: float,
+    *,
+    poll: PollPolicy | None = None,
+    on_timeout: OnTimeout | str = OnTimeout.FAIL,
+) -> Iterator[Job]:
+    """Yield jobs as they become final, sharing refreshes; the whole iteration has one deadline."""
+    remaining = list(jobs)
+    if not remaining:
+        return
+    policy = OnTimeout.parse(on_timeout)
+    deadline = Deadline(timeout)
+    poll = poll or remaining[0].poll
+    while remaining:
+        finished = _poll_until(remaining, deadline, poll, 1)
+        if not finished:
+            _timed_out(remaining, deadline, policy, f"{len(remaining)} remaining job(s)")
+            return
+        for job in finished:
+            remaining.remove(job)
+            yield job

@@ -1,0 +1,1 @@
+"""Embedded reference servers, one per backend: the default target of the adapters."""

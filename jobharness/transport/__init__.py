@@ -1,0 +1,1 @@
+"""Transports: HTTP sessions, JSON lines over TCP/TLS, and secret redaction."""
