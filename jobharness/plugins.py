@@ -18,7 +18,9 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 # Modules that provide the built-in backends' hooks, in the order they are listed.
-BUILTIN_PLUGINS: tuple[str, ...] = ("jobharness.servers.sandbox",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    # each backend adds its line here, e.g. "jobharness.servers.sandbox",
+)
 
 
 @dataclass(frozen=True)
