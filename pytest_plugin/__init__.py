@@ -1,0 +1,1 @@
+"""The jobharness pytest plugin: options, fixtures, markers and report hooks."""

@@ -1,0 +1,9 @@
+"""Entry point of the jobharness pytest plugin (``pytest11``).
+
+The shared pieces live in :mod:`pytest_plugin._common`; each backend is a
+plugin module of its own, listed here.
+"""
+
+pytest_plugins = [
+    "pytest_plugin._common",
+]

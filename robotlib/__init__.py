@@ -1,0 +1,11 @@
+"""Robot Framework keyword libraries of jobharness.
+
+Import them as ``Library    robotlib.JobLibrary`` (and ``robotlib.SandboxLibrary``,
+``robotlib.SaltantLibrary``, ``robotlib.HarpLibrary``, ...).
+"""
+
+from robotlib.jobs import JobLibrary
+
+__all__ = [
+    "JobLibrary",
+]
