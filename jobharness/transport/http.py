@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from jobharness.errors import (
@@ -160,15 +161,21 @@ class HttpTransport:
         started = time.monotonic()
         try:
             response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
-        except requests.Timeout as exc:
-            raise RequestTimedOut(
-                f"{what}: {self.server_name} did not answer within {timeout or self.timeout:g} s",
-                url=url,
-            ) from exc
         except requests.ConnectionError as exc:
+            if _is_read_timeout(exc):
+                raise RequestTimedOut(
+                    f"{what}: {self.server_name} did not answer within "
+                    f"{timeout or self.timeout:g} s",
+                    url=url,
+                ) from exc
             raise ServerUnreachable(
                 f"{what}: cannot reach {self.server_name} at {self.redact(self.base_url)}: "
                 f"{self.redact(_root_cause(exc))}",
+                url=url,
+            ) from exc
+        except requests.Timeout as exc:
+            raise RequestTimedOut(
+                f"{what}: {self.server_name} did not answer within {timeout or self.timeout:g} s",
                 url=url,
             ) from exc
         except requests.RequestException as exc:
@@ -202,6 +209,12 @@ class HttpTransport:
     def close(self) -> None:
         """Close the pooled connections."""
         self.session.close()
+
+
+def _is_read_timeout(exc: requests.ConnectionError) -> bool:
+    """True when urllib3's retry wrapping hides a read timeout inside a ConnectionError."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
 
 
 def _root_cause(exc: BaseException) -> str:
