@@ -31,7 +31,7 @@ utests() {
 atests() {
     mkdir -p "$RESULTS/atests"
     "$VENV/bin/pabot" --processes 2 --outputdir "$RESULTS/atests" \
-        --pabotlib --artifactsinsubfolders --loglevel DEBUG:INFO atests "$@"
+        --artifactsinsubfolders --loglevel DEBUG:INFO atests "$@"
 }
 
 lint() {
