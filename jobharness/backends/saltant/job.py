@@ -1,0 +1,174 @@
+"""Task instances as jobs of the shared job model, and refreshes that share list requests.
+
+State mapping (saltant's own state stays visible as ``native_state``):
+
+=====================  ============
+saltant                jobharness
+=====================  ============
+created, published     pending
+running                running
+successful             succeeded
+failed                 failed
+terminated             cancelled
+anything else          running (the server stores any string of 10 characters or fewer;
+                       an unknown state is kept, and treated as not finished)
+=====================  ============
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from jobharness.backends.saltant.models import TaskInstance, format_datetime
+from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState, PollPolicy
+
+if TYPE_CHECKING:
+    from jobharness.backends.saltant.managers import TaskInstanceManager
+
+STATE_MAP: dict[str, JobState] = {
+    "created": JobState.PENDING,
+    "published": JobState.PENDING,
+    "running": JobState.RUNNING,
+    "successful": JobState.SUCCEEDED,
+    "failed": JobState.FAILED,
+    "terminated": JobState.CANCELLED,
+}
+
+SHARED_LIST_MIN_JOBS = 2
+"""From this many unfinished jobs of one kind on one server, a poll round uses one list request."""
+SHARED_LIST_MAX_PAGES = 3
+"""Pages read per shared refresh; jobs not seen in them are fetched one by one."""
+
+
+def map_state(native: str) -> JobState:
+    """The job state for a saltant state; unknown strings count as running."""
+    return STATE_MAP.get(native, JobState.RUNNING)
+
+
+class SaltantJob(Job):
+    """A saltant task instance (executable or container) as a :class:`~jobharness.jobs.Job`.
+
+    ``instance`` is the latest :class:`~.models.TaskInstance` seen, updated in place by
+    every refresh. :meth:`cancel` terminates the instance; the state becomes
+    ``cancelled`` only once the server reports ``terminated``.
+    """
+
+    backend = "saltant"
+
+    def __init__(
+        self,
+        instance: TaskInstance,
+        *,
+        default_timeout: float = DEFAULT_TIMEOUT,
+        poll: PollPolicy | None = None,
+    ) -> None:
+        manager = instance._manager
+        super().__init__(
+            instance.uuid,
+            name=instance.name,
+            state=map_state(instance.state),
+            native_state=instance.state,
+            default_timeout=default_timeout,
+            poll=poll or manager._client.poll,
+        )
+        self.instance = instance
+        self.terminate_requested = False
+
+    @property
+    def manager(self) -> TaskInstanceManager[Any]:
+        """The manager of this instance's kind (executable or container)."""
+        manager: TaskInstanceManager[Any] = self.instance._manager
+        return manager
+
+    @property
+    def uuid(self) -> str:
+        """The task instance's UUID (the same as :attr:`id`)."""
+        return self.instance.uuid
+
+    def _observe(self, fresh: TaskInstance) -> None:
+        self.instance._update_from(fresh)
+        self._set_state(map_state(fresh.state), fresh.state)
+
+    def _fetch_state(self) -> tuple[JobState, str]:
+        self.instance.sync()
+        return map_state(self.instance.state), self.instance.state
+
+    def _cancel(self) -> bool:
+        self._observe(self.manager.terminate(self.uuid))
+        self.terminate_requested = True
+        return True
+
+    def _build_result(self) -> JobResult:
+        inst = self.instance
+        error = None
+        if self.state is JobState.FAILED:
+            error = "the task instance failed (non-zero exit or the worker could not run it)"
+        elif self.state is JobState.CANCELLED:
+            error = "the task instance was terminated"
+        return JobResult(
+            job_id=inst.uuid,
+            backend=self.backend,
+            state=self.state,
+            native_state=inst.state,
+            error=error,
+            details={
+                "name": inst.name,
+                "user": inst.user,
+                "task_type": inst.task_type,
+                "task_queue": inst.task_queue,
+                "arguments": inst.arguments,
+                "datetime_created": format_datetime(inst.datetime_created),
+                "datetime_finished": (
+                    format_datetime(inst.datetime_finished) if inst.datetime_finished else None
+                ),
+                "terminate_requested": self.terminate_requested,
+            },
+        )
+
+    @classmethod
+    def refresh_many(cls, jobs: Sequence[SaltantJob]) -> None:
+        """Refresh many jobs with one paged list request per server and kind.
+
+        The list asks for the instances created since the oldest of these jobs
+        (``datetime_created__gte``), newest first, in pages big enough for all of
+        them; every job it returns is updated from it. Jobs it did not return
+        (an ignored filter, more pages than :data:`SHARED_LIST_MAX_PAGES`) are
+        fetched one by one, as are groups smaller than :data:`SHARED_LIST_MIN_JOBS`.
+        """
+        groups: dict[int, list[SaltantJob]] = {}
+        for job in jobs:
+            if not job.done:
+                groups.setdefault(id(job.manager), []).append(job)
+        for group in groups.values():
+            missing = _refresh_by_list(group) if len(group) >= SHARED_LIST_MIN_JOBS else group
+            for job in missing:
+                job.refresh()
+
+
+def _refresh_by_list(group: list[SaltantJob]) -> list[SaltantJob]:
+    """Update the jobs of ``group`` from one list; return those the list did not show."""
+    manager = group[0].manager
+    wanted = {job.uuid: job for job in group}
+    oldest: dt.datetime = min(job.instance.datetime_created for job in group)
+    filters = {"datetime_created__gte": oldest}
+    page_size = max(100, 2 * len(group))
+    source = f"GET {manager._client.url(manager.path)}"
+    for page in manager._client.pages(
+        manager.path, _encode(filters), page_size, SHARED_LIST_MAX_PAGES
+    ):
+        for item in page:
+            uuid = item.get("uuid") if isinstance(item, dict) else None
+            job = wanted.pop(uuid, None) if isinstance(uuid, str) else None
+            if job is not None:
+                job._observe(manager.model.from_json(item, manager, source))
+        if not wanted:
+            break
+    return list(wanted.values())
+
+
+def _encode(filters: dict[str, Any]) -> dict[str, str]:
+    from jobharness.backends.saltant.managers import encode_filters
+
+    return encode_filters(filters)
