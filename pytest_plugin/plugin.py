@@ -6,4 +6,5 @@ plugin module of its own, listed here.
 
 pytest_plugins = [
     "pytest_plugin._common",
+    "pytest_plugin.sandbox",
 ]

@@ -5,7 +5,9 @@ Import them as ``Library    robotlib.JobLibrary`` (and ``robotlib.SandboxLibrary
 """
 
 from robotlib.jobs import JobLibrary
+from robotlib.sandbox import SandboxLibrary
 
 __all__ = [
     "JobLibrary",
+    "SandboxLibrary",
 ]
