@@ -22,6 +22,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     # each backend adds its line here, e.g. "jobharness.servers.sandbox",
     "jobharness.servers.harp",
     "jobharness.servers.harpd",
+    "jobharness.servers.sandbox",
 )
 
 
