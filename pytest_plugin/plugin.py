@@ -6,5 +6,6 @@ plugin module of its own, listed here.
 
 pytest_plugins = [
     "pytest_plugin._common",
+    "pytest_plugin.saltant",
     "pytest_plugin.sandbox",
 ]

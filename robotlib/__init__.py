@@ -5,9 +5,11 @@ Import them as ``Library    robotlib.JobLibrary`` (and ``robotlib.SandboxLibrary
 """
 
 from robotlib.jobs import JobLibrary
+from robotlib.saltant import SaltantLibrary
 from robotlib.sandbox import SandboxLibrary
 
 __all__ = [
     "JobLibrary",
+    "SaltantLibrary",
     "SandboxLibrary",
 ]

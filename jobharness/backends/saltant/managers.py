@@ -126,7 +126,7 @@ class UserManager(Manager[User]):
         return self._get(username)
 
 
-class _ByIdOrName(Manager[M]):
+class NamedManager(Manager[M]):
     """``get(id=...)`` or ``get(name=...)`` and PUT/PATCH for types, queues and whitelists."""
 
     writable: ClassVar[tuple[str, ...]] = ()
@@ -164,7 +164,7 @@ class _ByIdOrName(Manager[M]):
 # -- task types --------------------------------------------------------------------------------
 
 
-class TaskTypeManager(_ByIdOrName[T]):
+class TaskTypeManager(NamedManager[T]):
     """Task types of one kind: create, get by id or name, list, put."""
 
     def _body(
@@ -312,7 +312,7 @@ def _container(image: str, kind: str, logs: str | None, results: str | None) -> 
 # -- queues and whitelists ---------------------------------------------------------------------
 
 
-class TaskQueueManager(_ByIdOrName[TaskQueue]):
+class TaskQueueManager(NamedManager[TaskQueue]):
     """Task queues: create, get by id or name, list, put, patch."""
 
     path = "taskqueues/"
@@ -360,7 +360,7 @@ def _queue_body(**values: Any) -> dict[str, Any]:
     return body
 
 
-class TaskWhitelistManager(_ByIdOrName[TaskWhitelist]):
+class TaskWhitelistManager(NamedManager[TaskWhitelist]):
     """Task whitelists: create, get by id or name, list, put, patch."""
 
     path = "taskwhitelists/"

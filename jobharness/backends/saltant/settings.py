@@ -1,0 +1,25 @@
+"""The saltant settings, shared by the Robot library and the pytest plugin."""
+
+from __future__ import annotations
+
+import secrets
+
+from jobharness.settings import Setting
+
+SALTANT_URL = Setting(
+    "saltant_url",
+    "API root of the saltant server to use, /api/ optional (default: start an embedded one)",
+    env=("JOBHARNESS_SALTANT_URL", "SALTANT_API_URL"),
+)
+SALTANT_TOKEN = Setting(
+    "saltant_token",
+    "DRF auth token for the saltant server (required with a saltant URL)",
+    env=("JOBHARNESS_SALTANT_TOKEN", "SALTANT_AUTH_TOKEN"),
+    secret=True,
+)
+
+
+def embedded_server_args(token: str | None = None) -> tuple[str, list[str]]:
+    """A fresh admin token and the ``jobharness serve saltant`` arguments that set it."""
+    token = token or secrets.token_hex(20)
+    return token, ["--token", token]
