@@ -1,0 +1,416 @@
+"""JSON-lines transport: one request per connection, over TCP or TLS.
+
+The shape every JSON-lines server here shares (the harp dispatcher and harpd):
+the client connects, writes exactly one request line, reads reply lines until the
+server closes the connection. This module provides
+
+* :func:`encode_line`: a strict JSON encoder for request lines. Floats always carry
+  a decimal point (``1.0e-07``, never ``1e-07``) and text is written as raw UTF-8
+  (never ``\\ud83d\\ude00`` surrogate escapes), so a server with a picky JSON lexer
+  can parse it; values JSON cannot carry (NaN, lone surrogates, sets, objects)
+  are rejected locally with a :class:`~jobharness.errors.ValidationError` that
+  names where they were;
+* :func:`decode_line`: UTF-8 decoding of one reply line into a JSON object, or a
+  :class:`~jobharness.errors.ProtocolError`;
+* :class:`JsonLinesClient`: connects (``TCP_NODELAY`` on, TLS when given a
+  context), sends one request and returns a :class:`LineConnection` whose
+  :meth:`~LineConnection.read_message` reads with a deadline in short read slices,
+  so signals (Robot's timeouts, pytest-timeout, Ctrl-C) can cut in.
+
+A connection closed before any reply line is reported as
+:class:`RequestRejected`: the servers here answer a request they cannot decode
+by closing the connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import math
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any
+
+from jobharness.errors import (
+    ProtocolError,
+    RequestTimedOut,
+    ServerError,
+    ServerUnreachable,
+    TransportError,
+    ValidationError,
+)
+from jobharness.jobs import Deadline
+from jobharness.transport.redaction import Redactor, snippet
+
+log = logging.getLogger("jobharness.jsonlines")
+
+READ_SLICE = 0.1
+RECV_SIZE = 65536
+
+
+class RequestRejected(ServerError):
+    """The server closed the connection without any reply to the request."""
+
+
+class ConnectionLost(TransportError):
+    """The connection broke (reset, or closed in the middle of a line) after it was set up."""
+
+
+class TLSFailed(ServerUnreachable):
+    """The TLS handshake failed (certificate not trusted, protocol version refused, ...)."""
+
+
+# -- encoding ---------------------------------------------------------------------------------
+
+
+def format_float(value: float, where: str) -> str:
+    """``repr`` of a float with a decimal point in the mantissa (``1.0e-07``); no NaN/Infinity."""
+    if math.isnan(value) or math.isinf(value):
+        raise ValidationError(f"JSON cannot carry {value!r}", where)
+    text = repr(value)
+    mantissa, sep, exponent = text.partition("e")
+    if sep and "." not in mantissa:
+        return f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _encode_str(value: str, where: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "text holds a lone surrogate (half of a character) that UTF-8 cannot carry", where
+        ) from None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _encode(value: Any, where: str, parts: list[str]) -> None:
+    if value is None:
+        parts.append("null")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif isinstance(value, str):
+        parts.append(_encode_str(value, where))
+    elif isinstance(value, int):
+        parts.append(int.__repr__(value))
+    elif isinstance(value, float):
+        parts.append(format_float(value, where))
+    elif isinstance(value, Mapping):
+        parts.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if not isinstance(key, str):
+                raise ValidationError(
+                    f"JSON object keys must be text, got {type(key).__name__} {key!r}", where
+                )
+            if index:
+                parts.append(", ")
+            parts.append(_encode_str(key, f"{where}.{key}"))
+            parts.append(": ")
+            _encode(item, f"{where}.{key}", parts)
+        parts.append("}")
+    elif isinstance(value, (list, tuple)):
+        parts.append("[")
+        for index, item in enumerate(value):
+            if index:
+                parts.append(", ")
+            _encode(item, f"{where}[{index}]", parts)
+        parts.append("]")
+    else:
+        raise ValidationError(
+            f"cannot send a value of type {type(value).__name__} as JSON: {snippet(repr(value))}",
+            where,
+        )
+
+
+def encode_json(value: Any, where: str = "request") -> str:
+    """Encode ``value`` as one line of JSON text the picky servers accept (see module doc)."""
+    parts: list[str] = []
+    _encode(value, where, parts)
+    return "".join(parts)
+
+
+def encode_line(value: Any, where: str = "request", limit: int | None = None) -> bytes:
+    """Encode ``value`` as a UTF-8 JSON line ending in ``\\n``; enforce ``limit`` bytes if given."""
+    data = encode_json(value, where).encode("utf-8") + b"\n"
+    if limit is not None and len(data) > limit:
+        raise ValidationError(
+            f"the request is {len(data)} bytes long; the server accepts at most {limit} bytes "
+            "per request line",
+            where,
+        )
+    return data
+
+
+def decode_line(line: bytes, source: str) -> dict[str, Any]:
+    """Decode one reply line (UTF-8 JSON) into an object, or raise :class:`ProtocolError`."""
+    try:
+        message = json.loads(line)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        shown = snippet(line)
+        raise ProtocolError(
+            f"{source} sent a line that is not UTF-8 JSON ({exc}): {shown!r}", snippet=shown
+        ) from None
+    if not isinstance(message, dict):
+        shown = snippet(line)
+        raise ProtocolError(
+            f"{source} sent a JSON {type(message).__name__}, not an object: {shown!r}",
+            snippet=shown,
+        )
+    return message
+
+
+# -- connections -------------------------------------------------------------------------------
+
+
+def set_low_latency(sock: socket.socket) -> None:
+    """Turn Nagle off (``TCP_NODELAY``) and ask for immediate ACKs where the OS has it."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if quickack is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+
+
+class LineConnection:
+    """One open connection: send the request line, then read reply messages until EOF.
+
+    Reads wait in slices of ``read_slice`` seconds and give up at the deadline
+    passed to :meth:`read_message`.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        source: str,
+        *,
+        read_slice: float = READ_SLICE,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
+        self.sock = sock
+        self.source = source
+        self.read_slice = read_slice
+        self.redact = redact or (lambda text: text)
+        self.lines_read = 0
+        self._buffer = b""
+        self._pos = 0
+        self._eof = False
+        self._quickack = getattr(socket, "TCP_QUICKACK", None)
+        self._sliced = False
+
+    def send(self, data: bytes) -> None:
+        """Send raw bytes (a request line)."""
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            raise ConnectionLost(f"cannot send to {self.source}: {exc}") from exc
+
+    def _recv(self, deadline: Deadline) -> bytes:
+        if not self._sliced:
+            self.sock.settimeout(self.read_slice)
+            self._sliced = True
+        while True:
+            try:
+                if self._quickack is not None:
+                    self.sock.setsockopt(socket.IPPROTO_TCP, self._quickack, 1)
+                return self.sock.recv(RECV_SIZE)
+            except (TimeoutError, ssl.SSLWantReadError):
+                if deadline.expired:
+                    raise RequestTimedOut(
+                        f"{self.source} sent no complete line within {deadline.timeout:g} s"
+                    ) from None
+            except OSError as exc:
+                if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED) or isinstance(
+                    exc, ssl.SSLError
+                ):
+                    raise ConnectionLost(
+                        f"connection to {self.source} broke: {self.redact(str(exc))}"
+                    ) from exc
+                raise ConnectionLost(
+                    f"reading from {self.source} failed: {self.redact(str(exc))}"
+                ) from exc
+
+    def read_line(self, deadline: Deadline) -> bytes | None:
+        """The next raw line without its ``\\n``, or ``None`` at a clean end of the connection."""
+        while True:
+            end = self._buffer.find(b"\n", self._pos)
+            if end >= 0:
+                line = self._buffer[self._pos : end]
+                self._pos = end + 1
+                self.lines_read += 1
+                return line
+            if self._eof:
+                rest = self._buffer[self._pos :]
+                self._buffer, self._pos = b"", 0
+                if rest.strip():
+                    raise ConnectionLost(
+                        f"{self.source} closed the connection in the middle of a line: "
+                        f"{self.redact(snippet(rest))!r}"
+                    )
+                return None
+            chunk = self._recv(deadline)
+            if not chunk:
+                self._eof = True
+            self._buffer = self._buffer[self._pos :] + chunk
+            self._pos = 0
+
+    def read_message(self, deadline: Deadline) -> dict[str, Any] | None:
+        """The next reply as a JSON object, or ``None`` when the server closed the connection."""
+        line = self.read_line(deadline)
+        while line is not None and not line.strip():
+            line = self.read_line(deadline)
+        if line is None:
+            return None
+        try:
+            return decode_line(line, self.source)
+        except ProtocolError as exc:
+            raise ProtocolError(self.redact(str(exc)), snippet=self.redact(exc.snippet)) from None
+
+    def messages(self, deadline: Deadline) -> Iterator[dict[str, Any]]:
+        """Every reply message until the server closes the connection."""
+        while (message := self.read_message(deadline)) is not None:
+            yield message
+
+    def close(self) -> None:
+        """Close the connection (on harpd this also cancels the call)."""
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    def __enter__(self) -> LineConnection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class JsonLinesClient:
+    """Opens one connection per request to ``host:port`` (TLS when ``tls`` is given).
+
+    ``timeout`` bounds connecting (and the TLS handshake) and is the default
+    deadline for replies; ``name`` is how errors call the server (``harp
+    dispatcher``); ``max_request_bytes`` rejects too long request lines locally.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        tls: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        timeout: float = 30.0,
+        read_slice: float = READ_SLICE,
+        name: str = "server",
+        redactor: Redactor | None = None,
+        max_request_bytes: int | None = None,
+    ) -> None:
+        if not host:
+            raise ValidationError("a host name or address is required", f"{name} host")
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise ValidationError(
+                f"must be a TCP port number (1-65535), got {port!r}", f"{name} port"
+            )
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.server_hostname = server_hostname or host
+        self.timeout = timeout
+        self.read_slice = read_slice
+        self.name = name
+        self.redact = redactor or Redactor()
+        self.max_request_bytes = max_request_bytes
+
+    @property
+    def address(self) -> str:
+        """``host:port`` (IPv6 literals bracketed)."""
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{shown}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """``tcp://host:port`` or ``tls://host:port``."""
+        return f"{'tls' if self.tls else 'tcp'}://{self.address}"
+
+    @property
+    def source(self) -> str:
+        """How messages name the server: ``harp dispatcher at tcp://127.0.0.1:3502``."""
+        return f"{self.name} at {self.url}"
+
+    def connect(self, timeout: float | None = None) -> socket.socket:
+        """Open a connection (TLS handshake included) or raise :class:`ServerUnreachable`."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=limit)
+        except TimeoutError as exc:
+            raise ServerUnreachable(
+                f"cannot reach {self.source}: no connection within {limit:g} s", url=self.url
+            ) from exc
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ServerUnreachable(f"cannot reach {self.source}: {reason}", url=self.url) from exc
+        try:
+            set_low_latency(sock)
+            if self.tls is not None:
+                sock = self.tls.wrap_socket(sock, server_hostname=self.server_hostname)
+        except ssl.SSLError as exc:
+            sock.close()
+            reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
+            raise TLSFailed(
+                f"TLS handshake with {self.source} failed: {reason}", url=self.url
+            ) from exc
+        except OSError as exc:
+            sock.close()
+            raise ServerUnreachable(
+                f"connection to {self.source} failed during setup: {exc.strerror or exc}",
+                url=self.url,
+            ) from exc
+        return sock
+
+    def open(self, request: Mapping[str, Any] | bytes, *, what: str = "request") -> LineConnection:
+        """Connect and send one request (a mapping, or an already encoded line)."""
+        line = request if isinstance(request, bytes) else self.encode(request, what)
+        started = time.monotonic()
+        connection = LineConnection(
+            self.connect(), self.source, read_slice=self.read_slice, redact=self.redact
+        )
+        try:
+            connection.send(line)
+        except ConnectionLost:
+            connection.close()
+            raise
+        log.debug("%s: sent %s in %.3f s", self.source, what, time.monotonic() - started)
+        return connection
+
+    def encode(self, request: Mapping[str, Any], what: str = "request") -> bytes:
+        """Encode a request line with this server's size limit."""
+        return encode_line(request, what, self.max_request_bytes)
+
+    def exchange(
+        self, request: Mapping[str, Any], *, what: str = "request", timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Send ``request`` and return the first reply; EOF first is :class:`RequestRejected`."""
+        deadline = Deadline(self.timeout if timeout is None else timeout)
+        with self.open(request, what=what) as connection:
+            reply = connection.read_message(deadline)
+        if reply is None:
+            raise self.rejected(what)
+        return reply
+
+    def rejected(self, what: str) -> RequestRejected:
+        """The error for a connection closed before any reply to ``what``."""
+        return RequestRejected(
+            f"{self.source} closed the connection without replying to {self.redact(what)}: "
+            "request rejected",
+            url=self.url,
+        )
