@@ -23,6 +23,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "jobharness.servers.harp",
     "jobharness.servers.harpd",
     "jobharness.servers.sandbox",
+    "jobharness.servers.saltant",
 )
 
 

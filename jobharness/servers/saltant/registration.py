@@ -1,0 +1,108 @@
+"""``jobharness serve saltant``: options, start-up and shutdown of the embedded server."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from jobharness.errors import ConfigurationError
+from jobharness.servers.base import base_url, serve_until_stopped
+from jobharness.servers.saltant.api import Services
+from jobharness.servers.saltant.app import SaltantApp
+from jobharness.servers.saltant.execution import Layout, Runtimes
+from jobharness.servers.saltant.kinds import USERS
+from jobharness.servers.saltant.store import Database
+from jobharness.servers.saltant.users import UserSpec, ensure_user
+from jobharness.servers.saltant.worker import WorkerPool
+
+ADMIN = "admin"
+DEFAULT_WORKERS = 8
+DEFAULT_DATA_DIR = "saltant-data"
+
+
+def _user_spec(text: str) -> UserSpec:
+    try:
+        return UserSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The saltant server's own options."""
+    parser.add_argument(
+        "--token", help="API token of the admin superuser (default: kept, or random)"
+    )
+    parser.add_argument("--admin-password", help="password of the admin user, for JWT login")
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        type=_user_spec,
+        metavar="NAME:PASSWORD[:TOKEN]",
+        help="an extra (non-superuser) user; repeatable",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=DEFAULT_DATA_DIR,
+        help=f"database, job logs and temp files (default ./{DEFAULT_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--workers", type=_positive, default=DEFAULT_WORKERS, help="jobs run at the same time"
+    )
+    parser.add_argument(
+        "--container-runtime",
+        help="Docker-compatible CLI (docker, podman) for docker container tasks",
+    )
+    parser.add_argument(
+        "--singularity", help="Singularity/Apptainer CLI for singularity container tasks"
+    )
+
+
+def _setup_users(db: Database, args: argparse.Namespace) -> str:
+    """Create or refresh the admin and the extra users; return the admin's token."""
+    for spec in args.user:
+        if spec.username == ADMIN:
+            raise ConfigurationError("--user: the name 'admin' is reserved for the superuser")
+    admin = ensure_user(db, UserSpec(ADMIN, args.admin_password, args.token, superuser=True))
+    for spec in args.user:
+        ensure_user(db, spec)
+    token = db.get(USERS, "id", admin["id"])
+    assert token is not None
+    return str(token["token"])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the saltant API and run its jobs until SIGTERM or SIGINT."""
+    root = Path(args.data_dir).resolve()
+    db = Database(root / "saltant.sqlite3")
+    token = _setup_users(db, args)
+    secret = db.meta("jwt_secret", secrets.token_hex(32))
+    layout = Layout(root)
+    pool = WorkerPool(db, layout, args.workers, Runtimes(args.container_runtime, args.singularity))
+    app = SaltantApp(Services(db, pool, secret), verbose=args.verbose)
+    server = make_server(args.host, args.port, app, threaded=True)
+    pool.start()
+    port = server.server_port
+    info = {
+        "backend": "saltant",
+        "url": f"{base_url(args.host, port)}/api/",
+        "port": port,
+        "token": token,
+        "username": ADMIN,
+    }
+
+    def on_stop() -> None:
+        pool.stop()
+        db.close()
+
+    return serve_until_stopped(server, args, info, on_stop=on_stop)
