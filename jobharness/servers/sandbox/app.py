@@ -73,6 +73,12 @@ def _rules() -> Iterable[Rule]:
     yield Rule("/execute/", endpoint="execute", methods=["POST", "OPTIONS"])
 
 
+def _form_too_large(request: Request) -> bool:
+    """True for a url-encoded body over the limit (werkzeug checks only multipart fields)."""
+    urlencoded = request.mimetype == "application/x-www-form-urlencoded"
+    return urlencoded and (request.content_length or 0) > FORM_MEMORY_LIMIT
+
+
 def no_environment(name: object) -> AppError:
     """The 404 for an environment that is not stored."""
     return AppError(404, f"No environment with UUID '{name}' found")
@@ -147,6 +153,8 @@ class SandboxApp:
         return json_response(libraries.libraries())
 
     def _execute(self, request: Request) -> Response:
+        if _form_too_large(request):
+            return html_page(400)
         try:
             configs, uploads = request.form.getlist("config"), request.files.getlist("environment")
         except RequestEntityTooLarge:
