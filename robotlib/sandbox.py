@@ -275,7 +275,7 @@ class SandboxLibrary(BackendLibrary):
                 raise AssertionError(f"{value.summary()}: {value.exception}")
             value = value.execution
             if value is None:
-                raise AssertionError(f"{result} has not finished; wait for it first")
+                raise AssertionError(f"{result.summary()} has not finished; wait for it first")
         elif isinstance(value, JobResult):
             value = value.value
         if not isinstance(value, ExecutionResult):
@@ -417,7 +417,7 @@ class SandboxLibrary(BackendLibrary):
     # -- stored environments -----------------------------------------------------------
 
     @keyword
-    def download_sandbox_environment(self, uuid: str, destination: Path) -> Path:
+    def download_sandbox_environment(self, uuid: str, destination: str) -> Path:
         """Download the stored environment ``uuid`` to ``destination``; return the path.
 
         If ``destination`` is an existing directory, or ends with ``/``, the
@@ -427,12 +427,12 @@ class SandboxLibrary(BackendLibrary):
         | Download Sandbox Environment | ${result.environment} | ${OUTPUT DIR}/env/ |
         | Download Sandbox Environment | ${result.environment} | ${OUTPUT DIR}/env.tgz |
         """
-        text = str(destination)
-        if destination.is_dir() or text.endswith(("/", os.sep)):
-            target = self.client.extract(uuid, destination)
+        path = Path(destination)
+        if path.is_dir() or destination.endswith(("/", os.sep)):
+            target = self.client.extract(uuid, path)
             logger.info(f"unpacked sandbox environment {uuid} into {target}")
         else:
-            target = self.client.download_to(uuid, destination)
+            target = self.client.download_to(uuid, path)
             logger.info(f"saved sandbox environment {uuid} as {target}")
         return target
 

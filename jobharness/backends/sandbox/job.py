@@ -37,7 +37,7 @@ class SandboxJob(Job):
         self, job_id: str, future: Future[ExecutionResult], *, name: str = "", **kwargs: Any
     ) -> None:
         super().__init__(
-            job_id, name=name, state=JobState.RUNNING, native_state="RUNNING", **kwargs
+            job_id, name=name, state=JobState.RUNNING, native_state="running", **kwargs
         )
         self._future = future
 
@@ -83,7 +83,7 @@ class SandboxJob(Job):
 
     def _fetch_state(self) -> tuple[JobState, str]:
         if not self._future.done():
-            return JobState.RUNNING, "RUNNING"
+            return JobState.RUNNING, "running"
         execution = self.execution
         if execution is None:
             return JobState.ERROR, REQUEST_FAILED
