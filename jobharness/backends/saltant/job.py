@@ -40,6 +40,8 @@ SHARED_LIST_MIN_JOBS = 2
 """From this many unfinished jobs of one kind on one server, a poll round uses one list request."""
 SHARED_LIST_MAX_PAGES = 3
 """Pages read per shared refresh; jobs not seen in them are fetched one by one."""
+SHARED_LIST_MIN_PAGE_SIZE = 100
+"""Smallest page of a shared refresh (pages hold twice as many as the jobs refreshed, or this)."""
 
 
 def map_state(native: str) -> JobState:
@@ -63,7 +65,9 @@ class SaltantJob(Job):
         *,
         default_timeout: float = DEFAULT_TIMEOUT,
         poll: PollPolicy | None = None,
+        fresh: bool = False,
     ) -> None:
+        """``fresh``: ``instance`` was fetched just now, so the first refresh sends nothing."""
         manager = instance._manager
         super().__init__(
             instance.uuid,
@@ -75,6 +79,7 @@ class SaltantJob(Job):
         )
         self.instance = instance
         self.terminate_requested = False
+        self._fresh = fresh
 
     @property
     def manager(self) -> TaskInstanceManager[Any]:
@@ -91,8 +96,13 @@ class SaltantJob(Job):
         self.instance._update_from(fresh)
         self._set_state(map_state(fresh.state), fresh.state)
 
+    def _take_fresh(self) -> bool:
+        fresh, self._fresh = self._fresh, False
+        return fresh
+
     def _fetch_state(self) -> tuple[JobState, str]:
-        self.instance.sync()
+        if not self._take_fresh():
+            self.instance.sync()
         return map_state(self.instance.state), self.instance.state
 
     def _cancel(self) -> bool:
@@ -139,7 +149,7 @@ class SaltantJob(Job):
         """
         groups: dict[int, list[SaltantJob]] = {}
         for job in jobs:
-            if not job.done:
+            if not job.done and not job._take_fresh():
                 groups.setdefault(id(job.manager), []).append(job)
         for group in groups.values():
             missing = _refresh_by_list(group) if len(group) >= SHARED_LIST_MIN_JOBS else group
@@ -153,7 +163,7 @@ def _refresh_by_list(group: list[SaltantJob]) -> list[SaltantJob]:
     wanted = {job.uuid: job for job in group}
     oldest: dt.datetime = min(job.instance.datetime_created for job in group)
     filters = {"datetime_created__gte": oldest}
-    page_size = max(100, 2 * len(group))
+    page_size = max(SHARED_LIST_MIN_PAGE_SIZE, 2 * len(group))
     source = f"GET {manager._client.url(manager.path)}"
     for page in manager._client.pages(
         manager.path, _encode(filters), page_size, SHARED_LIST_MAX_PAGES

@@ -469,10 +469,10 @@ class TaskInstanceManager(Manager[I]):
         """A :class:`~.job.SaltantJob` for an instance (a UUID is fetched first)."""
         from jobharness.backends.saltant.job import SaltantJob
 
-        instance = (
-            self.get(instance_or_uuid) if isinstance(instance_or_uuid, str) else instance_or_uuid
-        )
-        return SaltantJob(instance, default_timeout=self._client.wait_timeout)
+        if isinstance(instance_or_uuid, str):
+            fetched = self.get(instance_or_uuid)
+            return SaltantJob(fetched, default_timeout=self._client.wait_timeout, fresh=True)
+        return SaltantJob(instance_or_uuid, default_timeout=self._client.wait_timeout)
 
     def start(
         self,
