@@ -2,9 +2,9 @@
 
 Each command runs in the request's working directory with no stdin, its own
 session (so its whole process group can be killed at once), and resource
-limits set in the child: address space (memory), CPU time, processes
-(``RLIMIT_NPROC``, off by default because it counts every process of the
-user and root is exempt from it) and no core dumps.
+limits set by ``ulimit`` before the command starts: address space (memory),
+CPU time, processes (``RLIMIT_NPROC``, off by default because it counts every
+process of the user and root is exempt from it) and no core dumps.
 
 Output goes to anonymous temporary files rather than pipes, so a background
 process that keeps the output open cannot hold the request; the process
@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import resource
 import select
 import signal
 import subprocess
@@ -39,16 +38,26 @@ class Limits:
     cpu: int = 300
     processes: int = -1
 
-    def apply(self) -> None:
-        """Set the limits on the current process (runs in the child before ``exec``)."""
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for kind, value in (
-            (resource.RLIMIT_AS, self.memory),
-            (resource.RLIMIT_CPU, self.cpu),
-            (resource.RLIMIT_NPROC, self.processes),
-        ):
-            if value >= 0:
-                resource.setrlimit(kind, (value, value))
+    def ulimit_options(self) -> list[str]:
+        """bash ``ulimit`` options setting these limits (soft and hard) and no core dumps."""
+        options = ["-c", "0"]
+        if self.memory >= 0:
+            options += ["-v", str(max(1, self.memory // 1024))]
+        if self.cpu >= 0:
+            options += ["-t", str(self.cpu)]
+        if self.processes >= 0:
+            options += ["-u", str(self.processes)]
+        return options
+
+    def argv(self, command: str) -> list[str]:
+        """The argv running ``command`` with ``bash -c`` under these limits.
+
+        A first bash sets the limits and ``exec``s the command's bash, so the
+        limits are in place before the command starts, with no Python code run
+        between ``fork`` and ``exec`` (unsafe in a threaded server).
+        """
+        setup = f'ulimit {" ".join(self.ulimit_options())} && exec bash -c "$1"'
+        return ["bash", "-c", setup, "bash", command]
 
 
 @dataclass(frozen=True)
@@ -78,10 +87,14 @@ class ProcessGroups:
             self._running[process.pid] = process
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
-        """SIGKILL the whole group of ``process``, then reap the leader."""
+        """SIGKILL the whole group of ``process`` and reap the leader, if still tracked.
+
+        Each group is killed once: after its leader is reaped, its id may be reused.
+        """
         with self._lock:
-            self._running.pop(process.pid, None)
-        _kill_group(process)
+            tracked = self._running.pop(process.pid, None) is process
+        if tracked:
+            _kill_group(process)
 
     def kill_all(self) -> None:
         """SIGKILL every tracked group (server stop)."""
@@ -157,14 +170,13 @@ def run(
         raise ValueError(f"wait must be a finite number >= 0, got {wait!r}")
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(
-            ["bash", "-c", command],
+            limits.argv(command),
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             start_new_session=True,
-            preexec_fn=limits.apply,  # only setrlimit calls: safe after fork
         )
         groups.add(process)
         started(process)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import threading
 import time
 
@@ -119,3 +120,33 @@ def test_stopping_the_server_kills_running_commands(kit, tmp_path):
     while kit.alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not kit.alive(pid)
+
+
+def test_resource_limits_are_configurable():
+    args = ["--memory-limit", "200000000", "--cpu-limit", "7", "--process-limit", "50"]
+    with EmbeddedServer("sandbox", args=args) as server:
+        config = {"commands": ["ulimit -v; ulimit -t; ulimit -u; ulimit -c; echo $0"]}
+        response = requests.post(
+            f"{server.url}/execute/", data={"config": json.dumps(config)}, timeout=10
+        )
+        lines = response.json()["execution"][0]["stdout"].splitlines()
+        assert lines == [str(200_000_000 // 1024), "7", "50", "0", "bash"]
+        specs = requests.get(f"{server.url}/specifications/", timeout=10).json()["container"]
+        assert (specs["memory"]["ram"], specs["process"]) == (200_000_000, 50)
+
+
+def test_no_limits_with_minus_one():
+    args = ["--memory-limit", "-1", "--cpu-limit", "-1"]
+    with EmbeddedServer("sandbox", args=args) as server:
+        config = {"commands": ["ulimit -v; ulimit -t"]}
+        response = requests.post(
+            f"{server.url}/execute/", data={"config": json.dumps(config)}, timeout=10
+        )
+        inherited = [_shown(resource.RLIMIT_AS, 1024), _shown(resource.RLIMIT_CPU, 1)]
+        assert response.json()["execution"][0]["stdout"].splitlines() == inherited
+
+
+def _shown(kind: int, unit: int) -> str:
+    """How bash's ``ulimit`` prints the soft limit this process passes on."""
+    soft = resource.getrlimit(kind)[0]
+    return "unlimited" if soft == resource.RLIM_INFINITY else str(soft // unit)
