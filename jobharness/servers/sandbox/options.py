@@ -100,7 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--hard-timeout",
         type=_positive_float,
         default=d.hard_timeout,
-        help="cut-off for a command sent with timeout 0 (no timeout), seconds (default 300)",
+        help="longest any command may run, also for one sent with timeout 0 (no timeout); "
+        "seconds (default 300)",
     )
     add(
         "--expiration",
