@@ -15,6 +15,7 @@ job of the shared model (``refresh``, ``wait``, ``state``, ``result``):
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -480,12 +481,17 @@ class RemoteCall(Job):
                     "without reaching its end",
                     [self],
                 )
-            log.info(
+            log.debug(
                 "%s: stream connection ended early (%s); resuming from packet %s",
                 self.context,
                 reason,
                 "start" if last is None else last + 1,
             )
+
+    def output(self) -> str | None:
+        """The stream packets stored so far, one JSON value per line; ``None`` if there are none."""
+        lines = [json.dumps(data, ensure_ascii=False) for data in self.stream()]
+        return "\n".join(lines) if lines else None
 
     # -- the Job interface ---------------------------------------------------------------
 

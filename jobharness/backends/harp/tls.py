@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+import warnings
 
 from jobharness.errors import ConfigurationError
 
@@ -45,7 +46,9 @@ def client_context(
             target,
         )
     if allow_old_tls:
-        context.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():  # the deprecation is the point of the warning below
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = ssl.TLSVersion.TLSv1
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
         log.warning(
             "TLS 1.0/1.1 and legacy ciphers are allowed for %s (allow_old_tls=True): "
