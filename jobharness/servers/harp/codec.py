@@ -10,7 +10,11 @@ raw non-ASCII characters and sorted keys.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+# a \uD800-\uDFFF escape, not preceded by an escaped backslash
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 class QuirkError(ValueError):
@@ -27,28 +31,14 @@ def _parse_constant(text: str) -> float:
     raise QuirkError(f"not a JSON number: {text}")
 
 
-def _check_strings(value: Any) -> None:
-    """Reject any surrogate code point (they can only come from ``\\u`` escapes)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if any("\ud800" <= char <= "\udfff" for char in item):
-                raise QuirkError("surrogate escape in a string")
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def decode_line(line: bytes, quirks: bool = True) -> Any:
     """Decode one JSON line; ``ValueError`` (or its :class:`QuirkError`) when it is not accepted."""
     text = line.decode("utf-8")
     if not quirks:
         return json.loads(text)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        raise QuirkError("surrogate escape in a string")
     value = json.loads(text, parse_float=_parse_float, parse_constant=_parse_constant)
-    _check_strings(value)
     return value
 
 

@@ -31,8 +31,8 @@ class ClientGone(Exception):
     """The client closed the connection or sent more than its request."""
 
 
-def read_request_line(sock: socket.socket) -> bytes | None:
-    """The request line, or ``None`` (EOF, timeout, or longer than 1 MiB)."""
+def read_request_line(sock: socket.socket) -> tuple[bytes, bytes] | None:
+    """The request line and what followed it, or ``None`` (EOF, timeout, longer than 1 MiB)."""
     buffer = bytearray()
     while b"\n" not in buffer:
         try:
@@ -42,13 +42,15 @@ def read_request_line(sock: socket.socket) -> bytes | None:
         if not chunk or len(buffer) + len(chunk) > MAX_REQUEST_BYTES:
             return None
         buffer += chunk
-    return bytes(buffer.partition(b"\n")[0])
+    line, _, rest = bytes(buffer).partition(b"\n")
+    return line, rest
 
 
 class DispatcherHandler(socketserver.BaseRequestHandler):
     """Serves one request of the harpcaller protocol."""
 
     server: Any
+    extra_data = b""
 
     @property
     def manager(self) -> JobManager:
@@ -61,9 +63,10 @@ class DispatcherHandler(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(REQUEST_TIMEOUT)
-        line = read_request_line(sock)
-        if line is None:
+        received = read_request_line(sock)
+        if received is None:
             return
+        line, self.extra_data = received
         try:
             request = parse_request(decode_line(line, self.manager.json_quirks))
         except (ValueError, RecursionError) as exc:
@@ -88,7 +91,7 @@ class DispatcherHandler(socketserver.BaseRequestHandler):
     def check_client(self) -> None:
         """Raise :class:`ClientGone` if the client sent anything or closed."""
         readable, _, _ = select.select([self.request], [], [], 0)
-        if readable:
+        if readable or self.extra_data:
             raise ClientGone("client closed or sent data after its request")
 
     def answer(self, request: JobRequest) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from jobharness.servers.base import base_url, serve_until_stopped
 from jobharness.servers.harpd.auth import Authenticator, parse_user
 from jobharness.servers.harpd.connection import HarpdContext
+from jobharness.servers.harpd.protocol import MAX_REQUEST_BYTES
 from jobharness.servers.harpd.registry import load_procedures
 from jobharness.servers.harpd.server import HarpdServer
 from jobharness.servers.harpd.tls import ServerCertificate, generate_certificate, server_context
@@ -39,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--read-timeout", type=float, default=10.0, help="seconds to wait for the request line"
+    )
+    parser.add_argument(
+        "--max-request-bytes",
+        type=int,
+        default=MAX_REQUEST_BYTES,
+        help="longest request line accepted (4 MiB)",
     )
     parser.add_argument(
         "--allow-old-tls", action="store_true", help="also accept TLS 1.0/1.1 like upstream harpd"
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         authenticator=Authenticator(users, args.password_file),
         procedures=load_procedures(args.procedures),
         read_timeout=args.read_timeout,
+        max_request_bytes=args.max_request_bytes,
     )
     server = HarpdServer((args.host, args.port), context)
     host, port = server.server_address[:2]

@@ -16,6 +16,7 @@ from jobharness.servers.harpd.auth import Authenticator
 from jobharness.servers.harpd.execution import Event, Execution
 from jobharness.servers.harpd.proc import Procedure
 from jobharness.servers.harpd.protocol import (
+    MAX_REQUEST_BYTES,
     HarpdError,
     HarpdRequest,
     encode_line,
@@ -39,6 +40,7 @@ class HarpdContext:
     authenticator: Authenticator
     procedures: Mapping[str, Procedure]
     read_timeout: float = 10.0
+    max_request_bytes: int = MAX_REQUEST_BYTES
     stopping: threading.Event = field(default_factory=threading.Event)
 
 
@@ -95,7 +97,7 @@ class _Call:
     def run(self) -> None:
         """Validate, authenticate, look up, acknowledge, execute."""
         try:
-            request = parse_request(read_request_line(self.tls))
+            request = parse_request(read_request_line(self.tls, self.context.max_request_bytes))
             procedure = self._lookup(request)
         except HarpdError as exc:
             log.info("%s: %s: %s", self.peer, exc.type, exc.message)

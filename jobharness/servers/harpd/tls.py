@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def server_context(certificate: ServerCertificate, allow_old_tls: bool = False) 
     if allow_old_tls:
         log.warning("accepting TLS 1.0 and 1.1 (--allow-old-tls): these versions are insecure")
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
-        context.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = ssl.TLSVersion.TLSv1
     else:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
