@@ -167,3 +167,14 @@ def test_saved_archives_have_clean_member_names(sandbox: Sandbox) -> None:
     assert saved.environment
     with tarfile.open(fileobj=io.BytesIO(sandbox.download(saved.environment))) as archive:
         assert archive.getnames() == ["x"]
+
+
+def test_loopback_server_bypasses_proxy_settings(
+    sandbox_server, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with Sandbox(sandbox_server.url, retries=0) as client:
+        assert client.specifications()["host"]["sandbox_version"] == "3.0.3"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -39,11 +40,17 @@ def _error_from_response(response: requests.Response, message: str) -> ServerErr
     )
 
 
+def _is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+
+
 class Sandbox:
     """A client of one sandbox server (its routes mounted under ``url``).
 
     Covers the whole surface of pl-sandbox-api's ``Sandbox`` over one
-    keep-alive session, with a ``timeout`` (seconds) on every request,
+    keep-alive session (proxies and ``.netrc`` are not consulted for a
+    plain-HTTP loopback URL), with a ``timeout`` (seconds) on every request,
     retries with backoff for GET/HEAD and for an execution the server refused
     with 503 (no container free, nothing ran). Executions are validated
     locally first (:func:`~jobharness.backends.sandbox.validate_config`) and
@@ -78,6 +85,10 @@ class Sandbox:
             server_name=protocol.SERVER_NAME,
         )
         self.poll = poll
+        if session is None and _is_loopback(self.transport.base_url):
+            # No proxy or .netrc applies to a server on this machine; skipping the
+            # lookup saves a scan of os.environ on every request.
+            self.transport.session.trust_env = False
 
     @property
     def url(self) -> str:
