@@ -9,13 +9,13 @@ Ctrl-C, and reports what it did.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
-from jobharness.errors import ConfigurationError, JobHarnessError
+from jobharness.choices import Choice
+from jobharness.errors import JobHarnessError
 from jobharness.jobs import Job
 
 
-class CleanupPolicy(str, Enum):
+class CleanupPolicy(Choice):
     """When unfinished jobs are cancelled: at the end of each test, of each suite, or never."""
 
     TEST = "test"
@@ -23,15 +23,8 @@ class CleanupPolicy(str, Enum):
     NEVER = "never"
 
     @classmethod
-    def parse(cls, value: CleanupPolicy | str) -> CleanupPolicy:
-        """Accept the enum or its value in any case."""
-        if isinstance(value, CleanupPolicy):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            choices = ", ".join(m.value for m in cls)
-            raise ConfigurationError(f"cleanup must be one of {choices}, got {value!r}") from None
+    def _label(cls) -> str:
+        return "cleanup"
 
 
 @dataclass

@@ -19,9 +19,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
+from jobharness.choices import Choice
 from jobharness.errors import (
     ConfigurationError,
     JobCancelled,
@@ -33,7 +33,7 @@ from jobharness.errors import (
 DEFAULT_TIMEOUT = 60.0
 
 
-class JobState(str, Enum):
+class JobState(Choice):
     """The backend-neutral state of a job."""
 
     PENDING = "pending"
@@ -48,18 +48,16 @@ class JobState(str, Enum):
         """True for the states a job never leaves."""
         return self in FINAL_STATES
 
-    def __str__(self) -> str:
-        return self.value
-
 
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.ERROR})
 
 
-class OnTimeout(str, Enum):
+class OnTimeout(Choice):
     """What a wait does when its deadline passes.
 
-    ``fail`` raises :class:`~jobharness.errors.WaitTimeout`; ``cancel`` cancels the
-    unfinished jobs and then raises; ``continue`` returns the jobs as they are.
+    ``fail`` raises :class:`~jobharness.errors.WaitTimeout`; ``cancel`` (alias
+    ``terminate``) cancels the unfinished jobs and then raises; ``continue``
+    returns the jobs as they are.
     """
 
     FAIL = "fail"
@@ -67,23 +65,15 @@ class OnTimeout(str, Enum):
     CONTINUE = "continue"
 
     @classmethod
-    def parse(cls, value: OnTimeout | str) -> OnTimeout:
-        """Accept the enum, its value in any case, or ``terminate`` as an alias of ``cancel``."""
-        if isinstance(value, OnTimeout):
-            return value
-        text = str(value).strip().lower()
-        if text == "terminate":
-            return cls.CANCEL
-        try:
-            return cls(text)
-        except ValueError:
-            choices = ", ".join(m.value for m in cls)
-            raise ConfigurationError(
-                f"on_timeout must be one of {choices} (or terminate), got {value!r}"
-            ) from None
+    def _label(cls) -> str:
+        return "on_timeout"
+
+    @classmethod
+    def _aliases(cls) -> dict[str, str]:
+        return {"terminate": "cancel"}
 
 
-class WaitMode(str, Enum):
+class WaitMode(Choice):
     """Wait for all jobs, or until any one of them is finished."""
 
     ALL = "all"
@@ -381,7 +371,7 @@ def wait_for(
     jobs = list(jobs)
     if not jobs:
         return []
-    mode = WaitMode(mode)
+    mode = WaitMode.parse(mode)
     policy = OnTimeout.parse(on_timeout)
     deadline = Deadline(timeout)
     enough = len(jobs) if mode is WaitMode.ALL else 1
