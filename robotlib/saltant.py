@@ -114,7 +114,8 @@ class SaltantLibrary(BackendLibrary):
     |
     | ***** Test Cases *****
     | Sleeper Succeeds
-    |     Create Executable Task Type    sleeper    /bin/sleep    required_arguments=seconds
+    |     Create Executable Task Type    sleeper    /usr/bin/python3 ${CURDIR}/sleeper.py
+    |     ...    required_arguments=${{ ["seconds"] }}
     |     Create Task Whitelist    sleepers    executable_task_types=sleeper
     |     Create Task Queue    jobs    whitelists=sleepers
     |     ${job}=    Start Task Instance    sleeper    jobs    seconds=1
@@ -254,7 +255,7 @@ class SaltantLibrary(BackendLibrary):
         instance must have; ``defaults`` gives values for some of them. An existing
         type of that name is updated (PUT) when its definition differs.
 
-        | Create Executable Task Type | sleeper | /bin/sleep | required_arguments=seconds |
+        | Create Executable Task Type | sleeper | /usr/bin/python3 ${CURDIR}/sleeper.py |
         """
         wanted: dict[str, Any] = {
             "command_to_run": command,

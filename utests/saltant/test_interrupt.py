@@ -22,9 +22,13 @@ ROBOT_SUITE = """\
 *** Settings ***
 Library    robotlib.SaltantLibrary
 
+*** Variables ***
+${TOKEN: Secret}    %{OUTER_TOKEN}
+
 *** Test Cases ***
 Cut By Timeout
     [Timeout]    2 s
+    Connect To Saltant    ${SALTANT_URL}    ${TOKEN}
     ${job}=    Start Task Instance    ${TYPE_ID}    ${QUEUE_ID}    seconds=60
     Evaluate    pathlib.Path($UUID_FILE).write_text($job.id)    modules=pathlib
     Wait For Task Instance    ${job}    timeout=1 min
@@ -55,12 +59,13 @@ def _assert_terminated(saltant: SaltantClient, uuid_file: Path) -> None:
     assert done.state == "terminated"
 
 
-def test_a_robot_test_timeout_terminates_the_instance(
+def test_a_robot_test_timeout_terminates_the_instance_and_hides_the_secret(
     tmp_path: Path,
     saltant_server: ServerTarget,
     saltant: SaltantClient,
     provisioned: Provisioned,
 ) -> None:
+    token = str(saltant_server.info["token"])
     suite = tmp_path / "cut.robot"
     suite.write_text(ROBOT_SUITE)
     uuid_file = tmp_path / "uuid.txt"
@@ -73,8 +78,8 @@ def test_a_robot_test_timeout_terminates_the_instance(
             str(tmp_path / "out"),
             "--variable",
             f"SALTANT_URL:{saltant_server.url}",
-            "--variable",
-            f"SALTANT_TOKEN:{saltant_server.info['token']}",
+            "--loglevel",
+            "DEBUG",
             "--variable",
             f"TYPE_ID:{provisioned.task_type.id}",
             "--variable",
@@ -83,7 +88,7 @@ def test_a_robot_test_timeout_terminates_the_instance(
             f"UUID_FILE:{uuid_file}",
             str(suite),
         ],
-        env=_env(provisioned, uuid_file),
+        env={**_env(provisioned, uuid_file), "OUTER_TOKEN": token},
         capture_output=True,
         text=True,
         timeout=120,
@@ -92,6 +97,9 @@ def test_a_robot_test_timeout_terminates_the_instance(
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Test timeout 2 seconds exceeded" in run.stdout
     _assert_terminated(saltant, uuid_file)
+    log = (tmp_path / "out" / "output.xml").read_text()
+    assert "cancelled leftover saltant job" in log
+    assert token not in log + run.stdout + run.stderr
 
 
 def test_a_pytest_run_cut_by_sigint_terminates_the_instance(
