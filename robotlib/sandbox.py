@@ -102,6 +102,7 @@ class SandboxLibrary(BackendLibrary):
         alias: str | None = None,
         timeout: timedelta | None = None,
         verify: bool = True,
+        retries: int = 3,
     ) -> int:
         """Open a connection to the sandbox at ``url`` and make it the current one.
 
@@ -109,6 +110,8 @@ class SandboxLibrary(BackendLibrary):
         else the ``${SANDBOX_URL}`` variable, else an embedded server started
         for this run. ``timeout`` is the HTTP request timeout (default: the
         library's). ``verify=False`` turns off TLS certificate checks.
+        ``retries`` is how often a read, or an execution the server refused
+        as overloaded (503), is tried again, with backoff.
         Returns the connection's index; ``alias`` names it for
         `Switch Sandbox Connection`.
 
@@ -124,7 +127,12 @@ class SandboxLibrary(BackendLibrary):
         )
         target = resolved.value or self.embedded_server().url
         where = resolved.source if resolved.value else "embedded server"
-        client = Sandbox(target, timeout=seconds(timeout, self.default_timeout), verify=verify)
+        client = Sandbox(
+            target,
+            timeout=seconds(timeout, self.default_timeout),
+            verify=verify,
+            retries=retries,
+        )
         logger.info(f"connected to sandbox at {client.url} ({where})")
         return int(self.connections.register(client, alias))
 

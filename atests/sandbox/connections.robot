@@ -50,3 +50,12 @@ A Wait On A Background Execution Has A Deadline
     ...    Wait For Job    ${job}    timeout=0.2 s
     Run Keyword And Expect Error    sandbox job sandbox-* running has not finished; wait for it first
     ...    Command Stdout Should Be    ${job}    0    anything
+
+The SANDBOX_URL Variable Points At Another Server
+    [Documentation]    Nothing listens on the discard port; the error names the URL used.
+    Set Test Variable    ${SANDBOX_URL}    http://127.0.0.1:9/prefix
+    Connect To Sandbox    alias=elsewhere    timeout=2 s    retries=0
+    Run Keyword And Expect Error
+    ...    ServerUnreachable: GET http://127.0.0.1:9/prefix/specifications/: cannot reach sandbox at http://127.0.0.1:9/prefix/*
+    ...    Get Sandbox Specifications
+    [Teardown]    Close All Sandbox Connections
