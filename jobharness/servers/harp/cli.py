@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import tempfile
 from pathlib import Path
@@ -55,24 +56,27 @@ def run(args: argparse.Namespace) -> int:
     )
     entries = read_hosts_file(args.hosts_file) if args.hosts_file else []
     entries += [parse_entry_option(text) for text in args.host_entry]
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="jobharness-harp-"))
-    store = JobStore(data_dir)
-    manager = JobManager(
-        store,
-        build_registry(entries),
-        harpd_client_context(args.ca_file, args.insecure),
-        Limits(args.default_timeout, args.max_exec_time),
-        parse_faults(args.fault),
-        json_quirks=not args.lenient_json,
-    )
-    server = DispatcherServer((args.host, args.port), manager)
-    host, port = server.server_address[:2]
-    info: dict[str, Any] = {
-        "backend": "harp",
-        "url": base_url(str(host), int(port), "tcp"),
-        "host": host,
-        "port": port,
-        "data_dir": str(data_dir),
-        "hosts": sorted(manager.hosts),
-    }
-    return serve_until_stopped(server, args, info, on_stop=store.close)
+    with contextlib.ExitStack() as cleanup:
+        data_dir = args.data_dir or Path(
+            cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jobharness-harp-"))
+        )
+        store = JobStore(data_dir)
+        manager = JobManager(
+            store,
+            build_registry(entries),
+            harpd_client_context(args.ca_file, args.insecure),
+            Limits(args.default_timeout, args.max_exec_time),
+            parse_faults(args.fault),
+            json_quirks=not args.lenient_json,
+        )
+        server = DispatcherServer((args.host, args.port), manager)
+        host, port = server.server_address[:2]
+        info: dict[str, Any] = {
+            "backend": "harp",
+            "url": base_url(str(host), int(port), "tcp"),
+            "host": host,
+            "port": port,
+            "data_dir": str(data_dir),
+            "hosts": sorted(manager.hosts),
+        }
+        return serve_until_stopped(server, args, info, on_stop=store.close)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from jobharness.errors import ConfigurationError
 from jobharness.servers.base import base_url, serve_until_stopped
 from jobharness.servers.harpd.auth import Authenticator, parse_user
 from jobharness.servers.harpd.connection import HarpdContext
@@ -55,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _certificate(args: argparse.Namespace, data_dir: Path) -> ServerCertificate:
     if args.cert_file or args.key_file:
         if not (args.cert_file and args.key_file):
-            raise SystemExit("jobharness serve harpd: --cert-file and --key-file go together")
+            raise ConfigurationError("--cert-file and --key-file go together")
         return ServerCertificate(args.cert_file, args.key_file)
     return generate_certificate(data_dir)
 
@@ -66,34 +68,37 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s harpd %(levelname)s %(message)s",
     )
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="jobharness-harpd-"))
-    users = dict(parse_user(text) for text in args.user)
-    announced: tuple[str | None, str | None] = (None, None)
-    if args.user:
-        announced = parse_user(args.user[0])
-    elif args.password_file is None:
-        announced = (GENERATED_USER, secrets.token_urlsafe(16))
-        users[GENERATED_USER] = announced[1]
-    certificate = _certificate(args, data_dir)
-    context = HarpdContext(
-        ssl_context=server_context(certificate, allow_old_tls=args.allow_old_tls),
-        authenticator=Authenticator(users, args.password_file),
-        procedures=load_procedures(args.procedures),
-        read_timeout=args.read_timeout,
-        max_request_bytes=args.max_request_bytes,
-    )
-    server = HarpdServer((args.host, args.port), context)
-    host, port = server.server_address[:2]
-    info: dict[str, Any] = {
-        "backend": "harpd",
-        "url": base_url(str(host), int(port), "tls"),
-        "host": host,
-        "port": port,
-        "ca_file": str(certificate.ca_file) if certificate.ca_file else None,
-        "user": announced[0],
-        "password": announced[1],
-        "procedures": sorted(context.procedures),
-    }
-    if certificate.ca_file:
-        print(f"jobharness: harpd CA certificate at {certificate.ca_file}", flush=True)
-    return serve_until_stopped(server, args, info, on_stop=server.stop_connections)
+    with contextlib.ExitStack() as cleanup:
+        data_dir = args.data_dir or Path(
+            cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jobharness-harpd-"))
+        )
+        users = dict(parse_user(text) for text in args.user)
+        announced: tuple[str | None, str | None] = (None, None)
+        if args.user:
+            announced = parse_user(args.user[0])
+        elif args.password_file is None:
+            announced = (GENERATED_USER, secrets.token_urlsafe(16))
+            users[GENERATED_USER] = announced[1]
+        certificate = _certificate(args, data_dir)
+        context = HarpdContext(
+            ssl_context=server_context(certificate, allow_old_tls=args.allow_old_tls),
+            authenticator=Authenticator(users, args.password_file),
+            procedures=load_procedures(args.procedures),
+            read_timeout=args.read_timeout,
+            max_request_bytes=args.max_request_bytes,
+        )
+        server = HarpdServer((args.host, args.port), context)
+        host, port = server.server_address[:2]
+        info: dict[str, Any] = {
+            "backend": "harpd",
+            "url": base_url(str(host), int(port), "tls"),
+            "host": host,
+            "port": port,
+            "ca_file": str(certificate.ca_file) if certificate.ca_file else None,
+            "user": announced[0],
+            "password": announced[1],
+            "procedures": sorted(context.procedures),
+        }
+        if certificate.ca_file:
+            print(f"jobharness: harpd CA certificate at {certificate.ca_file}", flush=True)
+        return serve_until_stopped(server, args, info, on_stop=server.stop_connections)
