@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -54,3 +60,62 @@ def test_the_admin_token_is_kept_when_none_is_given(tmp_path: Path) -> None:
         assert second.info["token"] == token
         assert second.info["username"] == "admin"
         assert second.info["url"] == f"http://127.0.0.1:{second.info['port']}/api/"
+
+
+def test_jobs_of_a_killed_server_are_failed_at_the_next_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = start_server(data)
+    pidfile = tmp_path / "pids.json"
+    api = first.api()
+    typed = provision(api)
+    job = typed.job(api, {"seconds": 300, "pidfile": str(pidfile)})
+    api.wait("executable", job["uuid"], ("running",))
+    deadline = time.monotonic() + 20
+    while not pidfile.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert first.embedded.pid is not None
+    os.kill(first.embedded.pid, signal.SIGKILL)  # no chance to clean up
+    try:
+        second = start_server(data, tokens=first.tokens)
+        try:
+            stale = second.api().get(f"executabletaskinstances/{job['uuid']}/").json()
+            assert stale["state"] == "failed"
+            assert "stopped while this job ran" in second.log(job["uuid"], "stderr")
+        finally:
+            second.embedded.stop()
+    finally:
+        first.embedded.stop()
+        for pid in json.loads(pidfile.read_text()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_bad_options_are_reported(tmp_path: Path) -> None:
+    def serve(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jobharness",
+                "serve",
+                "saltant",
+                "--data-dir",
+                str(tmp_path),
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    no_password = serve("--user", "bob")
+    assert no_password.returncode == 2
+    assert "NAME:PASSWORD[:TOKEN]" in no_password.stderr
+    reserved = serve("--user", "admin:pw")
+    assert reserved.returncode == 2
+    assert "reserved" in reserved.stderr
+    workers = serve("--workers", "0")
+    assert workers.returncode == 2
+    assert "--workers" in workers.stderr
