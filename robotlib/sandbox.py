@@ -298,11 +298,11 @@ class SandboxLibrary(BackendLibrary):
     ) -> CommandResult:
         execution = self._execution(result)
         try:
-            return execution[index]
+            return execution.command(index)
         except IndexError:
             ran = ", ".join(repr(c.command) for c in execution.execution) or "none"
             raise AssertionError(
-                f"no command at index {index}: the execution ran {len(execution)} "
+                f"no command at index {index}: the execution ran {len(execution.execution)} "
                 f"command(s) ({ran}); {execution.summary()}"
             ) from None
 

@@ -33,7 +33,9 @@ def test_a_full_answer_is_typed() -> None:
     result = parse_execution(data)
     assert result.ok and result.status_name == "OK"
     assert [c.stdout for c in result.execution] == ["out0", "out1"]
-    assert result[-1].command == "c1" and len(result) == 2
+    assert result.command(-1).command == "c1" and len(result.execution) == 2
+    with pytest.raises(IndexError):
+        result.command(2)
     assert result.result == "42\n"
     assert result.expire == datetime(2026, 11, 23, 5, 31, 14, 699816, tzinfo=timezone.utc)
     assert result.raw is data

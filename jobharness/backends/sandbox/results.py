@@ -106,12 +106,9 @@ class ExecutionResult:
             return JobState.ERROR
         return JobState.FAILED
 
-    def __getitem__(self, index: int) -> CommandResult:
-        """The command at ``index`` (negative counts from the end)."""
+    def command(self, index: int) -> CommandResult:
+        """The command at ``index`` (negative counts from the end); IndexError if none."""
         return self.execution[index]
-
-    def __len__(self) -> int:
-        return len(self.execution)
 
     def summary(self) -> str:
         """One line: status, commands run, time, and the saved environment if any."""
@@ -130,7 +127,7 @@ class ExecutionResult:
 def _require(data: Mapping[str, Any], key: str, types: tuple[type, ...], where: str) -> Any:
     value = data.get(key)
     if not isinstance(value, types) or isinstance(value, bool):
-        raise ValueError(f"{where}{key!r} is {snippet(repr(value), 60)}")
+        raise ValueError(f"{where}{key} is {snippet(repr(value), 60)}")
     return value
 
 
@@ -150,7 +147,7 @@ def _command(data: object, index: int) -> CommandResult:
 def _optional(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise ValueError(f"{key!r} is {snippet(repr(value), 60)}")
+        raise ValueError(f"{key} is {snippet(repr(value), 60)}")
     return value
 
 
@@ -161,7 +158,7 @@ def parse_execution(data: object, url: str | None = None) -> ExecutionResult:
             raise ValueError(f"the answer is a {type(data).__name__}, not an object")
         commands = data.get("execution")
         if not isinstance(commands, list):
-            raise ValueError("'execution' is not a list")
+            raise ValueError("execution is not a list")
         expire = _optional(data, "expire")
         return ExecutionResult(
             status=_require(data, "status", (int,), ""),
