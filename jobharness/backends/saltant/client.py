@@ -27,6 +27,7 @@ from jobharness.backends.saltant.errors import (
     error_for_response,
 )
 from jobharness.backends.saltant.managers import (
+    DEFAULT_PAGE_SIZE,
     ContainerTaskInstanceManager,
     ContainerTaskTypeManager,
     ExecutableTaskInstanceManager,
@@ -43,8 +44,6 @@ from jobharness.transport.redaction import Redactor, snippet
 ENV_URL = "SALTANT_API_URL"
 ENV_TOKEN = "SALTANT_AUTH_TOKEN"
 DEFAULT_REQUEST_TIMEOUT = 90.0
-DEFAULT_PAGE_SIZE = 1000
-"""Objects asked for per list page; every page is followed (``next``)."""
 
 SALTANT_POLL = PollPolicy(initial=0.05, factor=1.5, maximum=1.0)
 """Default polling of waits: a job that ends early is seen within ~0.1 s, later within 1 s."""

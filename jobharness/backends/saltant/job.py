@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from jobharness.backends.saltant.managers import TaskInstanceManager, encode_filters
 from jobharness.backends.saltant.models import TaskInstance, format_datetime
 from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState, PollPolicy
-
-if TYPE_CHECKING:
-    from jobharness.backends.saltant.managers import TaskInstanceManager
 
 STATE_MAP: dict[str, JobState] = {
     "created": JobState.PENDING,
@@ -166,7 +164,7 @@ def _refresh_by_list(group: list[SaltantJob]) -> list[SaltantJob]:
     page_size = max(SHARED_LIST_MIN_PAGE_SIZE, 2 * len(group))
     source = f"GET {manager._client.url(manager.path)}"
     for page in manager._client.pages(
-        manager.path, _encode(filters), page_size, SHARED_LIST_MAX_PAGES
+        manager.path, encode_filters(filters), page_size, SHARED_LIST_MAX_PAGES
     ):
         for item in page:
             uuid = item.get("uuid") if isinstance(item, dict) else None
@@ -176,9 +174,3 @@ def _refresh_by_list(group: list[SaltantJob]) -> list[SaltantJob]:
         if not wanted:
             break
     return list(wanted.values())
-
-
-def _encode(filters: dict[str, Any]) -> dict[str, str]:
-    from jobharness.backends.saltant.managers import encode_filters
-
-    return encode_filters(filters)

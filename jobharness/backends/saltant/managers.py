@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from jobharness.backends.saltant.client import SaltantClient
     from jobharness.backends.saltant.job import SaltantJob
 
+DEFAULT_PAGE_SIZE = 1000
+"""Objects asked for per list page; every page is followed (``next``)."""
+
 M = TypeVar("M", bound=Model)
 T = TypeVar("T", bound=TaskType)
 I = TypeVar("I", bound=TaskInstance)  # noqa: E741
@@ -92,8 +95,6 @@ class Manager(Generic[M]):
         self, filters: Mapping[str, Any] | None = None, *, page_size: int | None = None
     ) -> Iterator[M]:
         """Yield every object that matches ``filters``, page after page."""
-        from jobharness.backends.saltant.client import DEFAULT_PAGE_SIZE
-
         source = f"GET {self._client.url(self.path)}"
         for page in self._client.pages(
             self.path, encode_filters(filters), page_size or DEFAULT_PAGE_SIZE
