@@ -73,9 +73,8 @@ def routes() -> list[Route]:
 class SaltantApp:
     """The saltant REST API as a WSGI application."""
 
-    def __init__(self, services: Services, verbose: bool = False) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.verbose = verbose
         self._routes = routes()
         self.url_map = Map(
             [Rule(route.pattern, endpoint=index) for index, route in enumerate(self._routes)],

@@ -108,14 +108,26 @@ class Field:
 
 
 class CharField(Field):
-    """A string: numbers are accepted as text, whitespace is trimmed."""
+    """A string: numbers are accepted as text, whitespace is trimmed.
+
+    Validators run in DRF's order: the given (model) ones, then the length
+    limit, then the NUL-character check; a blank value skips them all.
+    """
 
     def __init__(
-        self, name: str, *, max_length: int | None = None, allow_blank: bool = False, **kw: Any
+        self,
+        name: str,
+        *,
+        max_length: int | None = None,
+        allow_blank: bool = False,
+        required: bool = False,
+        allow_null: bool = False,
+        validators: Sequence[Validator] = (),
     ) -> None:
-        super().__init__(name, **kw)
+        super().__init__(name, required=required, allow_null=allow_null, validators=validators)
         self.max_length = max_length
         self.allow_blank = allow_blank
+        self.validators += [self._check_length, _check_nul]
 
     def run(self, body: Body, ctx: Context, partial: bool) -> Any:
         """As :meth:`Field.run`, but a blank value skips the validators (or is rejected)."""
@@ -127,47 +139,19 @@ class CharField(Field):
         return super().run(body, ctx, partial)
 
     def convert(self, value: Any, ctx: Context) -> Any:
-        """Text, trimmed; the length limit is checked after the other validators."""
+        """Text, trimmed."""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise FieldError("Not a valid string.")
         return str(value).strip()
 
-    def limits(self) -> list[Validator]:
-        """The validators DRF appends after the model's: length and NUL characters."""
-        checks: list[Validator] = []
-        if self.max_length is not None:
-            limit = self.max_length
-            checks.append(
-                lambda v, _c: (
-                    f"Ensure this field has no more than {limit} characters."
-                    if len(v) > limit
-                    else None
-                )
-            )
-        checks.append(lambda v, _c: "Null characters are not allowed." if "\x00" in v else None)
-        return checks
+    def _check_length(self, value: str, ctx: Context) -> str | None:
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"Ensure this field has no more than {self.max_length} characters."
+        return None
 
 
-def char(
-    name: str,
-    *,
-    max_length: int | None = None,
-    allow_blank: bool = False,
-    required: bool = False,
-    allow_null: bool = False,
-    validators: Sequence[Validator] = (),
-) -> CharField:
-    """A :class:`CharField` with DRF's validator order (model validators, then length)."""
-    made = CharField(
-        name,
-        max_length=max_length,
-        allow_blank=allow_blank,
-        required=required,
-        allow_null=allow_null,
-        validators=validators,
-    )
-    made.validators = [*made.validators, *made.limits()]
-    return made
+def _check_nul(value: str, ctx: Context) -> str | None:
+    return "Null characters are not allowed." if "\x00" in value else None
 
 
 class BooleanField(Field):

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     secret = db.meta("jwt_secret", secrets.token_hex(32))
     layout = Layout(root)
     pool = WorkerPool(db, layout, args.workers, Runtimes(args.container_runtime, args.singularity))
-    app = SaltantApp(Services(db, pool, secret), verbose=args.verbose)
+    app = SaltantApp(Services(db, pool, secret))
     server = make_server(args.host, args.port, app, threaded=True)
     pool.start()
     port = server.server_port

@@ -11,6 +11,7 @@ from jobharness.servers.saltant.body import Body
 from jobharness.servers.saltant.fields import (
     MISSING,
     BooleanField,
+    CharField,
     ChoiceField,
     Context,
     Field,
@@ -19,7 +20,6 @@ from jobharness.servers.saltant.fields import (
     PkField,
     PkListField,
     Validator,
-    char,
 )
 from jobharness.servers.saltant.kinds import (
     CONTAINER,
@@ -95,27 +95,27 @@ def queue_visible(ctx: Context, pk: int) -> bool:
 def task_type_schema(kind: TaskKind) -> Schema:
     """Task types of ``kind``."""
     common: list[Field] = [
-        char(
+        CharField(
             "name",
             max_length=200,
             required=True,
             validators=[unique_name(kind.types, f"{kind.name} task type")],
         ),
-        char("description", allow_blank=True),
-        char("command_to_run", max_length=400, required=True),
+        CharField("description", allow_blank=True),
+        CharField("command_to_run", max_length=400, required=True),
         JSONField("environment_variables"),
         JSONField("required_arguments"),
         JSONField("required_arguments_default_values"),
     ]
     if kind == EXECUTABLE:
         extra: list[Field] = [
-            char("json_file_option", max_length=50, allow_blank=True, allow_null=True)
+            CharField("json_file_option", max_length=50, allow_blank=True, allow_null=True)
         ]
     else:
         extra = [
-            char("logs_path", max_length=400, allow_blank=True, allow_null=True),
-            char("results_path", max_length=400, allow_blank=True, allow_null=True),
-            char("container_image", max_length=200, required=True),
+            CharField("logs_path", max_length=400, allow_blank=True, allow_null=True),
+            CharField("results_path", max_length=400, allow_blank=True, allow_null=True),
+            CharField("container_image", max_length=200, required=True),
             ChoiceField("container_type", CONTAINER_TYPES, required=True),
         ]
     return Schema([*common, *extra])
@@ -123,13 +123,13 @@ def task_type_schema(kind: TaskKind) -> Schema:
 
 QUEUE_SCHEMA = Schema(
     [
-        char(
+        CharField(
             "name",
             max_length=50,
             required=True,
             validators=[_sane_name, unique_name(TASK_QUEUES, "task queue")],
         ),
-        char("description", allow_blank=True),
+        CharField("description", allow_blank=True),
         BooleanField("private"),
         BooleanField("runs_executable_tasks"),
         BooleanField("runs_docker_container_tasks"),
@@ -141,13 +141,13 @@ QUEUE_SCHEMA = Schema(
 
 WHITELIST_SCHEMA = Schema(
     [
-        char(
+        CharField(
             "name",
             max_length=50,
             required=True,
             validators=[unique_name(TASK_WHITELISTS, "task whitelist")],
         ),
-        char("description", allow_blank=True),
+        CharField("description", allow_blank=True),
         PkListField(CONTAINER.whitelist_field, row_exists(CONTAINER.types)),
         PkListField(EXECUTABLE.whitelist_field, row_exists(EXECUTABLE.types)),
     ]
@@ -158,7 +158,7 @@ def instance_schema(kind: TaskKind) -> Schema:
     """Task instances of ``kind`` (``state``, ``uuid``, ``user`` and the dates are read-only)."""
     return Schema(
         [
-            char("name", max_length=200, allow_blank=True),
+            CharField("name", max_length=200, allow_blank=True),
             JSONField("arguments"),
             PkField("task_queue", queue_visible, required=True),
             PkField("task_type", row_exists(kind.types), required=True),

@@ -5,7 +5,6 @@ The SDK builds its models with ``Model(**json)``, so an extra field would break 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from jobharness.servers.saltant.clock import to_api
@@ -17,8 +16,6 @@ from jobharness.servers.saltant.kinds import (
     USERS,
 )
 from jobharness.servers.saltant.store import Row
-
-Serializer = Callable[[Row], dict[str, Any]]
 
 _TYPE_FIELDS = (
     "id",

@@ -8,14 +8,14 @@ from werkzeug.wrappers import Response
 
 from jobharness.servers.saltant import jwt
 from jobharness.servers.saltant.api import Call
-from jobharness.servers.saltant.fields import char
+from jobharness.servers.saltant.fields import CharField
 from jobharness.servers.saltant.kinds import USERS
 from jobharness.servers.saltant.responses import ApiError, json_response
 from jobharness.servers.saltant.schemas import Schema
 from jobharness.servers.saltant.users import check_password
 
-_LOGIN = Schema([char("username", required=True), char("password", required=True)])
-_REFRESH = Schema([char("refresh", required=True)])
+_LOGIN = Schema([CharField("username", required=True), CharField("password", required=True)])
+_REFRESH = Schema([CharField("refresh", required=True)])
 
 
 def obtain(call: Call, values: dict[str, Any]) -> Response:
