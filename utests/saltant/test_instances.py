@@ -173,3 +173,22 @@ def test_fixed_refresh_period(counted: tuple[SaltantClient, Requests], provision
     manager.wait_until_finished(instance.uuid, refresh_period=1, timeout=30)
     # one GET to start with, one after the period: like saltant-py, not more
     assert recorder.count("GET") == 2
+
+
+def test_container_task_instances(saltant: SaltantClient) -> None:
+    task_type = saltant.container_task_types.create(
+        unique("ctask"), "echo hi", "alpine:3", "docker"
+    )
+    whitelist = saltant.task_whitelists.create(
+        unique("cwl"), whitelisted_container_task_types=[task_type.id]
+    )
+    queue = saltant.task_queues.create(unique("cq"), whitelists=[whitelist.id])
+    manager = saltant.container_task_instances
+    instance = manager.create(task_type.id, queue.id, name=unique("container"))
+    assert manager.get(instance.uuid).task_type == task_type.id
+    assert [i.uuid for i in manager.list({"name": instance.name})] == [instance.uuid]
+    done = manager.wait_until_finished(instance.uuid, timeout=30)
+    # a worker without Docker fails the instance, as saltant's does
+    assert done.state in ("successful", "failed")
+    with pytest.raises(SaltantNotFound):
+        saltant.executable_task_instances.get(instance.uuid)

@@ -54,7 +54,7 @@ def stub_url() -> Iterator[str]:
     ("call", "message"),
     [
         (lambda c: c.task_queues.list(), "body that is not JSON: '<html>maintenance</html>'"),
-        (lambda c: c.task_whitelists.list(), "expected a page with a 'results' list, got {'results': 5}"),
+        (lambda c: c.task_whitelists.list(), "a 'results' list, got {'results': 5}"),
         (lambda c: c.executable_task_types.list(), "'next' is not a URL: 12"),
         (lambda c: c.executable_task_instances.get("abc"), "has no field 'arguments'"),
     ],
