@@ -49,8 +49,12 @@ def test_refused_config_names_its_field(config: Any, field: str, words: str) -> 
     [
         # The server checks 'environ' before emptiness of 'commands'...
         ({"commands": [], "environ": 1}, "environ"),
-        # ...every command's shape (400) before any trap (500 or worse)...
-        ({"commands": [{"command": "a", "x": 1}, 5]}, "commands[1]"),
+        # ...each command's shape (400) and keys (500) one command after the other...
+        ({"commands": [{"command": "a", "x": 1}, 5]}, "commands[0].x"),
+        ({"commands": [5, {"command": "a", "x": 1}]}, "commands[0]"),
+        # ...then the traps the server does not see...
+        ({"commands": [{"command": "a", "timeout": 0}, 5]}, "commands[1]"),
+        ({"commands": [" -a", {"command": "a", "x": 1}]}, "commands[1].x"),
         # ...and the commands before result_path and save.
         ({"commands": [3], "result_path": 1, "save": "no"}, "commands[0]"),
         ({"commands": ["x"], "result_path": 1, "save": "no"}, "result_path"),

@@ -56,18 +56,23 @@ def _check_command_shape(index: int, command: object) -> None:
         )
 
 
-def _check_command_traps(index: int, command: object) -> None:
-    """What the server accepts but mishandles: extra keys (500), timeout 0, ``" -cmd"``."""
-    field = f"commands[{index}]"
-    text = command if isinstance(command, str) else None
+def _check_command_keys(index: int, command: object) -> None:
+    """The server builds each command as soon as it passed its check: an extra key is a 500."""
     if isinstance(command, Mapping):
         extra = sorted(str(key) for key in command if key not in COMMAND_KEYS)
         if extra:
             raise ValidationError(
                 f"unknown key(s) {', '.join(map(repr, extra))}: a command object takes only "
                 "'command' and 'timeout' (the server answers 500 to anything else)",
-                f"{field}.{extra[0]}",
+                f"commands[{index}].{extra[0]}",
             )
+
+
+def _check_command_traps(index: int, command: object) -> None:
+    """What the server runs, but not as meant: ``timeout: 0`` and ``" -cmd"``."""
+    field = f"commands[{index}]"
+    text = command if isinstance(command, str) else None
+    if isinstance(command, Mapping):
         if "timeout" in command and command["timeout"] == 0:
             raise ValidationError(
                 "timeout 0 means no timeout at all on the sandbox; give a positive number",
@@ -88,7 +93,8 @@ def validate_config(config: object) -> str:
 
     The checks run in the server's order: config type, ``commands`` present
     and a list, ``environ`` an object, ``commands`` not empty, each command's
-    shape, then the traps (see the module docstring), then ``result_path``
+    shape and keys (one command after the other, as the server builds them),
+    then the traps (see the module docstring), then ``result_path``
     and ``save``; ``environment`` must be a string (or null) and the encoded
     config must fit the server's 2.5 MiB form limit. Raises
     :class:`~jobharness.errors.ValidationError` naming the field.
@@ -112,6 +118,7 @@ def validate_config(config: object) -> str:
         raise ValidationError("cannot be empty", "commands")
     for index, command in enumerate(commands):
         _check_command_shape(index, command)
+        _check_command_keys(index, command)
     for index, command in enumerate(commands):
         _check_command_traps(index, command)
     if "result_path" in config and not isinstance(config["result_path"], str):
