@@ -4,7 +4,8 @@ Executable tasks follow upstream's worker exactly: ``os.path.expandvars``
 with the server's environment, ``shlex.split`` (no shell), the arguments
 appended as one JSON argv element or through a ``json_file_option`` file, and
 an environment of only the listed variables plus ``JOB_UUID`` and ``PATH``.
-Container tasks run through a configured runtime CLI.
+Container tasks run through a configured runtime CLI (the command is split,
+not expanded, and the arguments are one extra argv element, as upstream).
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ class Launch:
     after_kill: list[str] | None = None
 
 
-def _command(command_to_run: str) -> list[str]:
+def _command(command_to_run: str, expand: bool) -> list[str]:
+    text = os.path.expandvars(command_to_run) if expand else command_to_run
     try:
-        return shlex.split(os.path.expandvars(command_to_run))
+        return shlex.split(text)
     except ValueError as exc:
         raise LaunchError(f"cannot split command {command_to_run!r}: {exc}") from None
 
@@ -98,7 +100,7 @@ def executable_launch(
     uuid: str, task_type: Row, arguments: dict[str, Any], layout: Layout
 ) -> Launch:
     """The process of an executable task instance."""
-    argv = _command(task_type["command_to_run"])
+    argv = _command(task_type["command_to_run"], expand=True)
     if not argv:
         raise LaunchError("the command to run is empty")
     env = _listed_environment(task_type["environment_variables"])
@@ -144,7 +146,7 @@ def container_launch(
         )
     listed = _listed_environment(task_type["environment_variables"])
     listed["JOB_UUID"] = uuid
-    command = _command(task_type["command_to_run"])
+    command = _command(task_type["command_to_run"], expand=False)  # as upstream: no expansion
     if arguments:
         command.append(json.dumps(arguments))
     env = dict(os.environ)
@@ -162,7 +164,8 @@ def container_launch(
             env,
             after_kill=[runtime, "rm", "-f", name],
         )
-    env.update({f"SINGULARITYENV_{k}": v for k, v in listed.items()})
+    for prefix in ("SINGULARITYENV_", "APPTAINERENV_"):  # --cleanenv passes only these
+        env.update({f"{prefix}{k}": v for k, v in listed.items()})
     argv = [runtime, "exec", "--cleanenv"]
     for host, inside in bindings:
         argv += ["-B", f"{host}:{inside}"]
