@@ -29,22 +29,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="JSON",
         help="one registry entry (repeatable)",
     )
-    parser.add_argument("--ca-file", type=Path, help="CA certificates to verify harpd with")
-    parser.add_argument("--insecure", action="store_true", help="accept any harpd certificate")
     parser.add_argument(
-        "--data-dir", type=Path, help="job records and streams (default: a temp dir)"
+        "--ca-file", type=Path, help="CA certificates to verify harpd with (default: system store)"
     )
-    parser.add_argument("--default-timeout", type=float, default=600.0, help="seconds (600)")
-    parser.add_argument("--max-exec-time", type=float, default=600.0, help="seconds (600)")
     parser.add_argument(
-        "--lenient-json", action="store_true", help="accept exponent floats and surrogate escapes"
+        "--insecure", action="store_true", help="accept any harpd certificate (logged)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="job records and streams; give one to keep jobs across restarts "
+        "(default: a temporary directory removed at stop)",
+    )
+    parser.add_argument(
+        "--default-timeout",
+        type=float,
+        default=600.0,
+        help="seconds allowed between two packets or to the result (600)",
+    )
+    parser.add_argument(
+        "--max-exec-time", type=float, default=600.0, help="seconds a job may run in all (600)"
+    )
+    parser.add_argument(
+        "--lenient-json",
+        action="store_true",
+        help="accept exponents without a decimal point and \\u surrogate escapes, "
+        "which HarpCaller rejects",
     )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="FAULT",
-        help=f"inject a fault for client tests: {', '.join(FAULT_NAMES)}",
+        help=f"inject a fault for client tests (repeatable, off by default): "
+        f"{', '.join(FAULT_NAMES)}",
     )
 
 
