@@ -26,6 +26,7 @@ from jobharness.backends.sandbox.settings import SANDBOX_URL
 from jobharness.cleanup import CleanupPolicy
 from jobharness.jobs import JobResult
 from jobharness.settings import resolve
+from jobharness.transport.redaction import redact
 from robotlib._common import BackendLibrary, caller_id, html_table, log_body, seconds
 
 URL_VARIABLE = "${SANDBOX_URL}"
@@ -133,7 +134,7 @@ class SandboxLibrary(BackendLibrary):
             verify=verify,
             retries=retries,
         )
-        logger.info(f"connected to sandbox at {client.url} ({where})")
+        logger.info(f"connected to sandbox at {redact(client.url)} ({where})")
         return int(self.connections.register(client, alias))
 
     @keyword

@@ -62,6 +62,16 @@ def test_precedence_cli_env_ini(
     result.stdout.fnmatch_lines([f"*TARGET {url} {source.rstrip(')')}*"])
 
 
+def test_header_masks_a_password_in_the_url(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JOBHARNESS_SANDBOX_URL", raising=False)
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--sandbox-url=http://u:hunter2@h:1")
+    assert header(result) == "jobharness sandbox: sandbox_url: http://u:***@h:1 (argument)"
+    assert "hunter2" not in result.stdout.str()
+
+
 def test_fixtures_use_an_embedded_server_by_default(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
