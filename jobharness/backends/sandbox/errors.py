@@ -17,9 +17,9 @@ class SandboxError(ServerError):
     """The sandbox answered with an unexpected HTTP status.
 
     ``status`` is the HTTP status, ``body`` the start of the answer and
-    ``response`` the raw response (a :class:`requests.Response`, or for
-    :class:`~jobharness.backends.sandbox.ASandbox` an already read
-    :class:`aiohttp.ClientResponse`: use ``body``, not its stream).
+    ``response`` the raw response: a :class:`requests.Response`, or for
+    :class:`~jobharness.backends.sandbox.ASandbox` a record of the answer
+    already read (``status``, ``reason``, ``url``, ``headers``, ``body``).
     """
 
 
