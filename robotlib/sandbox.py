@@ -226,6 +226,7 @@ class SandboxLibrary(BackendLibrary):
         | ${result}= | Execute In Sandbox | cat n.txt | from_environment=${saved.environment} |
         """
         config = self._config(commands, environ, from_environment, result_path, save, timeout)
+        _check_upload(environment)
         result = self.client.execute(
             config, environment, timeout=seconds(request_timeout, 0.0) or None
         )
@@ -255,6 +256,7 @@ class SandboxLibrary(BackendLibrary):
         | Command Stdout Should Be | ${job} | -1 | done |
         """
         config = self._config(commands, environ, from_environment, result_path, save, timeout)
+        _check_upload(environment)
         job = self.client.start(
             config,
             environment,
@@ -533,6 +535,15 @@ class SandboxLibrary(BackendLibrary):
         | ... | Validate Sandbox Config | ${{{"commands": [{"command": "x", "timeout": 0}]}}} |
         """
         validate_config(config)
+
+
+def _check_upload(environment: Path | None) -> None:
+    """The keyword's ``environment`` must exist (the client would call it ``environ``)."""
+    if environment is not None and not environment.exists():
+        raise ValueError(
+            f"environment {str(environment)!r} is neither a directory nor a .tar.gz file "
+            "(a saved environment's uuid goes into from_environment)"
+        )
 
 
 def _status_value(expected: str | int) -> int:

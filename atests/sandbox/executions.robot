@@ -90,6 +90,8 @@ Assertion Failures Say What Differed
 Bad Configs Are Refused Before Sending
     Run Keyword And Expect Error    STARTS: ValidationError: commands: cannot be empty
     ...    Execute In Sandbox
+    Run Keyword And Expect Error    ValueError: environment '${CURDIR}${/}nowhere' is neither a directory*
+    ...    Execute In Sandbox    true    environment=${CURDIR}/nowhere
     Run Keyword And Expect Error    STARTS: ValidationError: commands[1]: ' -false' starts with a space
     ...    Execute In Sandbox    true    ${SPACE}-false
     Run Keyword And Expect Error    STARTS: ValidationError: commands[0].timeout: timeout 0 means no timeout
