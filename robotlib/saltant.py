@@ -440,9 +440,11 @@ class SaltantLibrary(BackendLibrary):
         A handle fetched by UUID is not terminated at cleanup: this test did not start it.
         """
         if isinstance(task_instance, SaltantJob):
-            task_instance.instance.sync()
-            task_instance.refresh()
             job = task_instance
+            if job.done:
+                job.instance.sync()  # a final state does not change, the rest may
+            else:
+                job.refresh()
         else:
             job = self._instances(kind).job(str(task_instance))
         self.job_log.changes(job)
