@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-VENV=${JOBHARNESS_VENV:-.venv}
+VENV=$(realpath -m "${JOBHARNESS_VENV:-.venv}")
 PY="$VENV/bin/python"
+export PATH="$VENV/bin:$PATH"  # pabot starts robot by name
 RESULTS=${JOBHARNESS_RESULTS:-results}
 
 setup() {

@@ -315,14 +315,18 @@ def _refresh_round(jobs: Iterable[Job]) -> None:
 
 
 def _poll_until(
-    jobs: Sequence[Job], deadline: Deadline, poll: PollPolicy, enough: int
+    jobs: Sequence[Job],
+    deadline: Deadline,
+    poll: PollPolicy,
+    enough: int,
+    intervals: Iterator[float] | None = None,
 ) -> list[Job]:
     """Poll until ``enough`` jobs are final or the deadline passes; return the final ones.
 
     Transport errors are retried on the poll schedule; after
     :data:`MAX_CONSECUTIVE_ERRORS` in a row the last one is raised.
     """
-    intervals = poll.intervals()
+    intervals = intervals or poll.intervals()
     errors = 0
     while True:
         try:
@@ -396,8 +400,9 @@ def as_completed(
     policy = OnTimeout.parse(on_timeout)
     deadline = Deadline(timeout)
     poll = poll or remaining[0].poll
+    intervals = poll.intervals()  # one backoff for the whole iteration
     while remaining:
-        finished = _poll_until(remaining, deadline, poll, 1)
+        finished = _poll_until(remaining, deadline, poll, 1, intervals)
         if not finished:
             _timed_out(remaining, deadline, policy, f"{len(remaining)} remaining job(s)")
             return
