@@ -70,41 +70,38 @@ Many Executions
 """
 
 
+def python_calls(client: Sandbox, count: int) -> float:
+    """Seconds ``count`` client executions take."""
+    start = time.perf_counter()
+    for _ in range(count):
+        client.execute(CONFIG)
+    return time.perf_counter() - start
+
+
 def robot_overhead(url: str, client: Sandbox, keywords: int) -> float:
-    """Time ``keywords`` Execute In Sandbox in one robot test vs as many client calls."""
+    """Time ``keywords`` Execute In Sandbox in one robot test vs as many client calls.
+
+    Half of the Python calls run before the robot run and half after, so a
+    drift of the machine's load over the run weighs on both sides alike.
+    """
+    python_seconds = python_calls(client, keywords // 2)
     with tempfile.TemporaryDirectory(prefix="jobharness-bench-") as tmp:
         suite = Path(tmp) / "many.robot"
         suite.write_text(
             SUITE.format(body="    Execute In Sandbox    echo hi\n" * keywords), encoding="utf-8"
         )
         output = Path(tmp) / "output.xml"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "robot",
-                "--output",
-                str(output),
-                "--log",
-                "NONE",
-                "--report",
-                "NONE",
-                "--console",
-                "none",
-                "--variable",
-                f"SANDBOX_URL:{url}",
-                str(suite),
-            ],
-            check=True,
-        )
+        command = [
+            sys.executable, "-m", "robot", "--output", str(output), "--log", "NONE",
+            "--report", "NONE", "--console", "none", "--variable", f"SANDBOX_URL:{url}",
+            str(suite),
+        ]  # fmt: skip
+        subprocess.run(command, check=True)
         test = ExecutionResult(str(output)).suite.tests[0]
         if test.status != "PASS":
             raise SystemExit(f"benchmark suite failed: {test.message}")
         robot_seconds = test.elapsed_time.total_seconds()
-    start = time.perf_counter()
-    for _ in range(keywords):
-        client.execute(CONFIG)
-    python_seconds = time.perf_counter() - start
+    python_seconds += python_calls(client, keywords - keywords // 2)
     ratio = robot_seconds / python_seconds
     print(
         f"{keywords} executions  robot test body {robot_seconds:6.2f} s   "
