@@ -7,7 +7,7 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -20,14 +20,12 @@ from jobharness.backends.sandbox.environment import (
     pack_environment,
 )
 from jobharness.backends.sandbox.errors import sandbox_error
+from jobharness.backends.sandbox.job import SandboxJob
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
 from jobharness.errors import ServerError
 from jobharness.jobs import PollPolicy
 from jobharness.transport.http import HttpTransport
 from jobharness.transport.redaction import snippet
-
-if TYPE_CHECKING:
-    from jobharness.backends.sandbox.job import SandboxJob
 
 
 def _error_from_response(response: requests.Response, message: str) -> ServerError:
@@ -211,8 +209,6 @@ class Sandbox:
         The config and the environment are checked here, so a bad input raises
         before the job exists.
         """
-        from jobharness.backends.sandbox.job import SandboxJob
-
         validate_config(config)
         archive = None if environ is None else pack_environment(environ)
         return SandboxJob.launch(self, config, archive, name=name, timeout=timeout)
