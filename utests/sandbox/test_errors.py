@@ -149,3 +149,11 @@ def test_uppercase_uuid_is_sent_in_the_servers_form(stub: Any) -> None:
     with Sandbox(stub.url) as client:
         assert client.download(uuid.UUID(MISSING).hex.upper()) == b"data"
     assert stub.paths == [f"/environments/{MISSING}/"]
+
+
+def test_error_texts_mask_credentials(stub: Any) -> None:
+    stub.reply(Response('{"detail": "bad", "token": "s3cr3t-value"}', status=400))
+    with Sandbox(stub.url) as client, pytest.raises(Sandbox400) as caught:
+        client.specifications()
+    assert "s3cr3t-value" not in str(caught.value) and "s3cr3t-value" not in caught.value.body
+    assert '"token": "***"' in caught.value.body

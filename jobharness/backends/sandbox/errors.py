@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobharness.errors import AuthenticationFailed, NotFound, ServerError
+from jobharness.transport.redaction import redact
 
 
 class SandboxError(ServerError):
@@ -90,6 +91,10 @@ STATUS_ERRORS: dict[int, type[SandboxError]] = {
 def sandbox_error(
     status: int, message: str, *, url: str | None, body: str, response: Any
 ) -> SandboxError:
-    """The error for an HTTP ``status``: its own class, or :class:`SandboxError` for others."""
+    """The error for an HTTP ``status``: its own class, or :class:`SandboxError` for others.
+
+    ``message`` and ``body`` go through the credential patterns of
+    :func:`~jobharness.transport.redaction.redact`.
+    """
     cls = STATUS_ERRORS.get(status, SandboxError)
-    return cls(message, url=url, status=status, body=body, response=response)
+    return cls(redact(message), url=url, status=status, body=redact(body), response=response)
