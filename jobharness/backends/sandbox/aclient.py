@@ -25,7 +25,7 @@ from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
 from jobharness.errors import RequestTimedOut, ServerUnreachable
 from jobharness.transport.http import IDEMPOTENT_METHODS, RETRY_STATUSES
-from jobharness.transport.redaction import snippet
+from jobharness.transport.redaction import redact, snippet
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,19 @@ class ASandbox:
             except aiohttp.ClientConnectorError as exc:  # nothing was sent: safe to repeat
                 if last:
                     raise ServerUnreachable(
-                        f"{method} {url}: cannot reach sandbox at {self.url}: {exc.os_error}",
+                        redact(
+                            f"{method} {url}: cannot reach sandbox at {self.url}: {exc.os_error}"
+                        ),
                         url=url,
                     ) from exc
             except aiohttp.ClientError as exc:
                 if last or method not in IDEMPOTENT_METHODS:
-                    raise ServerUnreachable(f"{method} {url}: {exc}", url=url) from exc
+                    raise ServerUnreachable(redact(f"{method} {url}: {exc}"), url=url) from exc
             except asyncio.TimeoutError as exc:
                 raise RequestTimedOut(
-                    f"{method} {url}: sandbox did not answer within {timeout or self.timeout:g} s",
+                    redact(
+                        f"{method} {url}: sandbox did not answer within {timeout or self.timeout:g} s"
+                    ),
                     url=url,
                 ) from exc
             else:
