@@ -105,11 +105,9 @@ class ASandbox:
                 if last or method not in IDEMPOTENT_METHODS:
                     raise ServerUnreachable(redact(f"{method} {url}: {exc}"), url=url) from exc
             except asyncio.TimeoutError as exc:
+                limit = timeout or self.timeout
                 raise RequestTimedOut(
-                    redact(
-                        f"{method} {url}: sandbox did not answer within {timeout or self.timeout:g} s"
-                    ),
-                    url=url,
+                    redact(f"{method} {url}: sandbox did not answer within {limit:g} s"), url=url
                 ) from exc
             else:
                 if answer.status not in retry_statuses or last:
