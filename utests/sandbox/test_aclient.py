@@ -121,3 +121,17 @@ def test_unreachable_names_the_url() -> None:
         port = sock.getsockname()[1]
     with pytest.raises(ServerUnreachable, match=f"127.0.0.1:{port}"):
         run(f"http://127.0.0.1:{port}", lambda c: c.usage(), retries=0)
+
+
+def test_slow_answer_is_a_request_timeout(stub: Any) -> None:
+    import time
+
+    from jobharness.errors import RequestTimedOut
+
+    def slow(request: Any) -> Response:
+        time.sleep(1)
+        return stub.json("{}")
+
+    stub.handler = slow
+    with pytest.raises(RequestTimedOut, match=r"did not answer within 0\.2 s"):
+        run(stub.url, lambda c: c.execute({"commands": ["true"]}, timeout=0.2))

@@ -157,3 +157,19 @@ def test_error_texts_mask_credentials(stub: Any) -> None:
         client.specifications()
     assert "s3cr3t-value" not in str(caught.value) and "s3cr3t-value" not in caught.value.body
     assert '"token": "***"' in caught.value.body
+
+
+def test_slow_answer_is_a_request_timeout(stub: Any) -> None:
+    import time
+
+    from jobharness.errors import RequestTimedOut
+
+    def slow(request: Any) -> Response:
+        time.sleep(1)
+        return stub.json("{}")
+
+    stub.handler = slow
+    with Sandbox(stub.url, timeout=0.2) as client, pytest.raises(RequestTimedOut) as caught:
+        client.execute({"commands": ["true"]})
+    assert "did not answer within 0.2 s" in str(caught.value)
+    assert stub.paths == ["/execute/"]  # an execution is never sent twice
