@@ -51,6 +51,9 @@ log = logging.getLogger("jobharness.jsonlines")
 
 READ_SLICE = 0.1
 RECV_SIZE = 65536
+QUICKACK_READS = 4
+
+_decode_json = json.JSONDecoder().decode
 
 
 class RequestRejected(ServerError):
@@ -151,7 +154,7 @@ def encode_line(value: Any, where: str = "request", limit: int | None = None) ->
 def decode_line(line: bytes, source: str) -> dict[str, Any]:
     """Decode one reply line (UTF-8 JSON) into an object, or raise :class:`ProtocolError`."""
     try:
-        message = json.loads(line)
+        message = _decode_json(line.decode("utf-8"))
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         shown = snippet(line)
         raise ProtocolError(
@@ -198,10 +201,14 @@ class LineConnection:
         self.read_slice = read_slice
         self.redact = redact or (lambda text: text)
         self.lines_read = 0
-        self._buffer = b""
-        self._pos = 0
+        self._partial = b""
+        self._lines: list[bytes] = []
+        self._next = 0
         self._eof = False
         self._quickack = getattr(socket, "TCP_QUICKACK", None)
+        # the first replies (harpd's acknowledgement and result, two small writes)
+        # are where a delayed ACK stalls a peer that leaves Nagle on
+        self._quickacks_left = QUICKACK_READS if self._quickack is not None else 0
         self._sliced = False
 
     def send(self, data: bytes) -> None:
@@ -217,7 +224,8 @@ class LineConnection:
             self._sliced = True
         while True:
             try:
-                if self._quickack is not None:
+                if self._quickacks_left and self._quickack is not None:
+                    self._quickacks_left -= 1
                     self.sock.setsockopt(socket.IPPROTO_TCP, self._quickack, 1)
                 return self.sock.recv(RECV_SIZE)
             except (TimeoutError, ssl.SSLWantReadError):
@@ -239,16 +247,14 @@ class LineConnection:
     def read_line(self, deadline: Deadline) -> bytes | None:
         """The next raw line without its ``\\n``, or ``None`` at a clean end of the connection."""
         while True:
-            end = self._buffer.find(b"\n", self._pos)
-            if end >= 0:
-                line = self._buffer[self._pos : end]
-                self._pos = end + 1
+            if self._next < len(self._lines):
+                line = self._lines[self._next]
+                self._next += 1
                 self.lines_read += 1
                 return line
             if self._eof:
-                rest = self._buffer[self._pos :]
-                self._buffer, self._pos = b"", 0
-                if rest.strip():
+                rest, self._partial = self._partial, b""
+                if rest and not rest.isspace():
                     raise ConnectionLost(
                         f"{self.source} closed the connection in the middle of a line: "
                         f"{self.redact(snippet(rest))!r}"
@@ -257,25 +263,54 @@ class LineConnection:
             chunk = self._recv(deadline)
             if not chunk:
                 self._eof = True
-            self._buffer = self._buffer[self._pos :] + chunk
-            self._pos = 0
+                continue
+            # split every complete line of the chunk at once; keep the unfinished tail
+            lines = (self._partial + chunk).split(b"\n")
+            self._partial = lines.pop()
+            self._lines, self._next = lines, 0
 
     def read_message(self, deadline: Deadline) -> dict[str, Any] | None:
         """The next reply as a JSON object, or ``None`` when the server closed the connection."""
         line = self.read_line(deadline)
-        while line is not None and not line.strip():
+        while line is not None and (not line or line.isspace()):
             line = self.read_line(deadline)
         if line is None:
             return None
+        return self.read_message_strict(line)
+
+    def messages(self, deadline: Deadline) -> Iterator[dict[str, Any]]:
+        """Every reply message until the server closes the connection.
+
+        The hot path of stream reading: the lines already received are decoded
+        in one tight loop; only then is the socket read again.
+        """
+        decode = _decode_json
+        while True:
+            lines, index = self._lines, self._next
+            while index < len(lines):
+                line = lines[index]
+                index += 1
+                self._next = index
+                if not line or line.isspace():
+                    continue
+                try:
+                    message = decode(line.decode("utf-8"))
+                except ValueError:
+                    message = None
+                if type(message) is not dict:
+                    self.read_message_strict(line)  # raises the ProtocolError
+                self.lines_read += 1
+                yield message
+            if (message := self.read_message(deadline)) is None:
+                return
+            yield message
+
+    def read_message_strict(self, line: bytes) -> dict[str, Any]:
+        """Decode ``line`` or raise the redacted :class:`ProtocolError` about it."""
         try:
             return decode_line(line, self.source)
         except ProtocolError as exc:
             raise ProtocolError(self.redact(str(exc)), snippet=self.redact(exc.snippet)) from None
-
-    def messages(self, deadline: Deadline) -> Iterator[dict[str, Any]]:
-        """Every reply message until the server closes the connection."""
-        while (message := self.read_message(deadline)) is not None:
-            yield message
 
     def close(self) -> None:
         """Close the connection (on harpd this also cancels the call)."""

@@ -118,13 +118,13 @@ class StreamIterator(Iterator[Any]):
     def __init__(self, packets: Iterator[tuple[int, Any]], numbered: bool) -> None:
         self._packets = packets
         self.numbered = numbered
+        self._items = packets if numbered else (data for _, data in packets)
 
     def __iter__(self) -> StreamIterator:
         return self
 
     def __next__(self) -> Any:
-        number, data = next(self._packets)
-        return (number, data) if self.numbered else data
+        return next(self._items)
 
     def all(self) -> list[Any]:
         """Every remaining packet, in one list."""
@@ -433,6 +433,7 @@ class RemoteCall(Job):
     ) -> Iterator[tuple[int, Any]]:
         last: int | None = None
         failures = 0
+        source = self.source
         while True:
             request = {"since": last + 1} if last is not None else dict(position)
             lines = 0
@@ -441,13 +442,14 @@ class RemoteCall(Job):
                 with self._open("follow_stream", **request) as connection:
                     for message in connection.messages(deadline):
                         lines += 1
-                        packet = parse_packet(message, self.source)
-                        if packet is not None:
-                            if last is None or packet[0] > last:
-                                last = packet[0]
-                                yield packet
+                        number = message.get("packet")
+                        if type(number) is int and number >= 0 and "data" in message:
+                            if last is None or number > last:
+                                last = number
+                                yield number, message["data"]
                             continue
-                        outcome = require_terminal(message, self.source, "a packet or the end")
+                        parse_packet(message, source)  # raises for a malformed packet
+                        outcome = require_terminal(message, source, "a packet or the end")
                         settled = self._checked(outcome, Deadline(self.caller.timeout))
                         if settled is None:
                             break  # still no result: follow again
