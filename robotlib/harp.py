@@ -35,7 +35,7 @@ from jobharness.backends.harp.targets import (
     embedded_targets,
 )
 from jobharness.cleanup import CleanupPolicy
-from jobharness.errors import JobError
+from jobharness.errors import WaitTimeout
 from jobharness.jobs import OnTimeout
 from jobharness.settings import Resolved, Setting, resolve
 from robotlib._common import (
@@ -400,7 +400,7 @@ class HarpLibrary(BackendLibrary):
         policy = OnTimeout.parse(on_timeout)
         try:
             call.fetch_outcome(wait=True, timeout=seconds(timeout, self.default_timeout))
-        except JobError:
+        except WaitTimeout:
             self.job_log.changes(call)
             if policy is OnTimeout.CONTINUE:
                 logger.info(f"{call.summary()} (still unfinished, continuing)")
