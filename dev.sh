@@ -32,7 +32,7 @@ utests() {
 atests() {
     mkdir -p "$RESULTS/atests"
     "$VENV/bin/pabot" --processes 2 --outputdir "$RESULTS/atests" \
-        --artifactsinsubfolders --loglevel DEBUG:INFO atests "$@"
+        --no-pabotlib --artifactsinsubfolders --loglevel DEBUG:INFO atests "$@"
 }
 
 lint() {
