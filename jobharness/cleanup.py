@@ -94,8 +94,10 @@ def cancel_unfinished(jobs: list[Job]) -> CleanupReport:
         try:
             if job.done or job.refresh().is_final:
                 continue
-            job.cancel()
-            report.cancelled.append(job)
+            if job.cancel():
+                report.cancelled.append(job)
+            elif not job.refresh().is_final:
+                report.failed.append((job, "the server did not accept the cancel"))
         except JobHarnessError as exc:
             report.failed.append((job, str(exc)))
     return report

@@ -14,7 +14,13 @@ if TYPE_CHECKING:
 
 
 class JobHarnessError(Exception):
-    """Base class of every error raised by jobharness."""
+    """Base class of every error raised by jobharness.
+
+    Robot Framework shows these messages without the class name in front:
+    they already say what was asked, of which server, and what came back.
+    """
+
+    ROBOT_SUPPRESS_NAME = True
 
 
 class ConfigurationError(JobHarnessError, ValueError):

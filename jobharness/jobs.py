@@ -248,6 +248,18 @@ class Job(ABC):
         for job in jobs:
             job.refresh()
 
+    #: True when :meth:`_block_until_done` waits on the server instead of polling.
+    blocks_on_server: ClassVar[bool] = False
+
+    def _block_until_done(self, deadline: Deadline) -> None:
+        """Wait on the server (a long poll) until the job is final or ``deadline`` passes.
+
+        Only called when :attr:`blocks_on_server` is true, for a wait on this one
+        job; it must return (not raise) when the deadline passes, leaving the
+        timeout policy to the engine.
+        """
+        raise NotImplementedError
+
     # -- control -------------------------------------------------------------------------
 
     @abstractmethod
@@ -379,7 +391,11 @@ def wait_for(
     policy = OnTimeout.parse(on_timeout)
     deadline = Deadline(timeout)
     enough = len(jobs) if mode is WaitMode.ALL else 1
-    finished = _poll_until(jobs, deadline, poll or jobs[0].poll, enough)
+    if len(jobs) == 1 and jobs[0].blocks_on_server and not jobs[0].done:
+        jobs[0]._block_until_done(deadline)
+        finished = [job for job in jobs if job.done]
+    else:
+        finished = _poll_until(jobs, deadline, poll or jobs[0].poll, enough)
     if len(finished) < enough:
         what = f"{len(jobs)} job(s)" if mode is WaitMode.ALL else f"any of {len(jobs)} job(s)"
         _timed_out(jobs, deadline, policy, what)

@@ -20,7 +20,7 @@ import re
 import weakref
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
@@ -29,14 +29,18 @@ from robot.utils import ConnectionCache
 from jobharness.cleanup import CleanupPolicy, CleanupReport, JobTracker
 from jobharness.jobs import Job, JobResult, OnTimeout, PollPolicy, WaitMode, wait_for
 from jobharness.servers.base import EmbeddedServer
+from jobharness.settings import Resolved, Setting, resolve
 from jobharness.transport.redaction import redact
 
 try:  # Robot Framework 7.4 and newer
     from robot.api.types import Secret
-except ImportError:  # pragma: no cover - older Robot
-    Secret = None
+except ImportError:  # pragma: no cover - Robot before 7.4 has no Secret type
+    Secret = str  # type: ignore[misc, assignment, unused-ignore]
 
 BODY_LIMIT = 2000
+
+#: The ``on_timeout`` choices of every wait keyword (``terminate`` is ``cancel``).
+OnTimeoutName = Literal["fail", "cancel", "terminate", "continue"]
 
 
 def seconds(value: timedelta | float | str | None, default: float) -> float:
@@ -52,9 +56,30 @@ def secret_text(value: Any) -> str | None:
     """The plain text of a Robot ``Secret`` (or of a plain string); ``None`` stays ``None``."""
     if value is None:
         return None
-    if Secret is not None and isinstance(value, Secret):
+    if Secret is not str and isinstance(value, Secret):
         return str(value.value)
     return str(value)
+
+
+def robot_variable(name: str) -> Any:
+    """The value of the Robot variable ``name`` (``${NAME}``), or None outside a run or if unset."""
+    try:
+        return BuiltIn().get_variable_value(name)
+    except RobotNotRunningError:
+        return None
+
+
+def robot_setting(setting: Setting, explicit: Any = None) -> Resolved:
+    """Resolve ``setting``: argument > environment > Robot variable > default.
+
+    The Robot variable is the setting's name in upper case (``${SANDBOX_URL}``
+    for ``sandbox_url``); a ``Secret`` in it is unwrapped, never logged.
+    """
+    variable = "${" + setting.name.upper() + "}"
+    configured = robot_variable(variable)
+    if setting.secret:
+        explicit, configured = secret_text(explicit), secret_text(configured)
+    return resolve(setting, explicit, configured, configured_source=f"Robot variable {variable}")
 
 
 def poll_policy(poll: timedelta | float | None) -> PollPolicy | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robot.utils import ConnectionCache
 
 from jobharness.backends.harp import (
@@ -35,43 +34,20 @@ from jobharness.backends.harp.targets import (
     embedded_targets,
 )
 from jobharness.cleanup import CleanupPolicy
-from jobharness.errors import WaitTimeout
-from jobharness.jobs import OnTimeout
-from jobharness.settings import Resolved, Setting, resolve
 from robotlib._common import (
     BackendLibrary,
+    OnTimeoutName,
+    Secret,
     caller_id,
     log_body,
     log_result,
+    robot_setting,
     seconds,
     secret_text,
+    wait_and_log,
 )
 
-try:
-    from robot.api.types import Secret
-except ImportError:  # pragma: no cover - Robot before 7.4 has no Secret type
-    Secret = str  # type: ignore[misc, assignment, unused-ignore]
-
 DEFAULT_REQUEST_TIMEOUT = 30.0
-OnTimeoutName = Literal["fail", "cancel", "terminate", "continue"]
-
-
-def _robot_variable(name: str) -> Any:
-    try:
-        return BuiltIn().get_variable_value("${" + name.upper() + "}")
-    except RobotNotRunningError:
-        return None
-
-
-def _setting(setting: Setting, explicit: Any = None) -> Resolved:
-    """Argument > environment > Robot variable (``${HARP_DISPATCHER}`` ...) > default."""
-    variable = setting.name.upper()
-    configured = _robot_variable(variable)
-    if setting.secret:
-        configured = secret_text(configured)
-    return resolve(
-        setting, explicit, configured, configured_source=f"Robot variable ${{{variable}}}"
-    )
 
 
 def _expected(expected: Any, actual: Any) -> Any:
@@ -191,7 +167,7 @@ class HarpLibrary(BackendLibrary):
         | Connect To Harp Dispatcher |                      |              |
         | Connect To Harp Dispatcher | harp.example.org:3502 | alias=prod | host=web01 |
         """
-        resolved = _setting(HARP_DISPATCHER, address)
+        resolved = robot_setting(HARP_DISPATCHER, address)
         if resolved.value is None:
             targets, where = self._embedded_targets(), "embedded"
         else:
@@ -201,7 +177,7 @@ class HarpLibrary(BackendLibrary):
         caller = targets.caller(
             timeout=seconds(timeout, self.request_timeout), wait_timeout=self.default_timeout
         )
-        name = host or _setting(HARP_HOST).value or targets.host_name
+        name = host or robot_setting(HARP_HOST).value or targets.host_name
         index = int(self.connections.register(caller, alias))
         self._host_names[index] = name
         logger.info(f"connected to harp dispatcher at {caller.url} ({where}); host {name!r}")
@@ -233,7 +209,7 @@ class HarpLibrary(BackendLibrary):
         | Connect To Harpd |                     |        |              |
         | Connect To Harpd | 10.0.0.5:4306 | tester | ${PASSWORD} | ca_file=${CA} |
         """
-        resolved = _setting(HARPD_URL, url)
+        resolved = robot_setting(HARPD_URL, url)
         if resolved.value is None:
             target = self._embedded_targets().harpd_target()
             where = "embedded"
@@ -241,9 +217,9 @@ class HarpLibrary(BackendLibrary):
             found = configured_targets(
                 None,
                 resolved.value,
-                _setting(HARPD_USER, user).value,
-                _setting(HARPD_PASSWORD, secret_text(password)).value,
-                _setting(HARPD_CA_FILE, ca_file).value,
+                robot_setting(HARPD_USER, user).value,
+                robot_setting(HARPD_PASSWORD, secret_text(password)).value,
+                robot_setting(HARPD_CA_FILE, ca_file).value,
                 source=resolved.source,
             )
             assert found is not None
@@ -397,18 +373,12 @@ class HarpLibrary(BackendLibrary):
 
         | ${value}= | Wait For Harp Call | ${call} | timeout=1 min |
         """
-        policy = OnTimeout.parse(on_timeout)
-        try:
-            call.fetch_outcome(wait=True, timeout=seconds(timeout, self.default_timeout))
-        except WaitTimeout:
-            self.job_log.changes(call)
-            if policy is OnTimeout.CONTINUE:
-                logger.info(f"{call.summary()} (still unfinished, continuing)")
-                return None
-            if policy is OnTimeout.CANCEL:
-                call.cancel()
-                self.job_log.changes(call)
-            raise
+        wait_and_log(
+            [call], timeout, self.default_timeout, job_log=self.job_log, on_timeout=on_timeout
+        )
+        if not call.done:
+            logger.info(f"{call.summary()} (still unfinished, continuing)")
+            return None
         self.job_log.changes(call)
         result = call.result
         log_result(result, [("call", call.name)])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
 
 from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState
-from robotlib._common import JobLog, log_result, seconds, wait_and_log
-
-OnTimeoutName = Literal["fail", "cancel", "terminate", "continue"]
+from robotlib._common import JobLog, OnTimeoutName, log_result, seconds, wait_and_log
 
 
 @library(scope="GLOBAL", auto_keywords=False)

@@ -9,7 +9,6 @@ from typing import Any, Literal, TypeVar
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from jobharness.backends.saltant import (
     STATE_MAP,
@@ -36,37 +35,24 @@ from jobharness.backends.saltant.settings import (
 from jobharness.cleanup import CleanupPolicy
 from jobharness.errors import ConfigurationError
 from jobharness.jobs import DEFAULT_TIMEOUT, JobResult, JobState
-from jobharness.settings import resolve
 from robotlib._common import (
     BackendLibrary,
+    OnTimeoutName,
+    Secret,
     caller_id,
     log_body,
     log_result,
+    robot_setting,
     seconds,
-    secret_text,
     wait_and_log,
 )
 
-try:
-    from robot.api.types import Secret
-except ImportError:  # pragma: no cover - Robot before 7.4 has no Secret type
-    Secret = str  # type: ignore[misc, assignment, unused-ignore]
-
-URL_VARIABLE = "${SALTANT_URL}"
 TOKEN_VARIABLE = "${SALTANT_TOKEN}"
 DEFAULT_REQUEST_TIMEOUT = 90.0
 NAME_LIMIT = 200
 
 M = TypeVar("M", bound=Model)
 Kind = Literal["executable", "container"]
-OnTimeoutName = Literal["fail", "terminate", "cancel", "continue"]
-
-
-def _robot_variable(name: str) -> Any:
-    try:
-        return BuiltIn().get_variable_value(name)
-    except RobotNotRunningError:
-        return None
 
 
 @library(scope="GLOBAL", listener="SELF", auto_keywords=False)
@@ -162,20 +148,11 @@ class SaltantLibrary(BackendLibrary):
         | Connect To Saltant |                                 |                 |
         | Connect To Saltant | https://jobs.example.org/api/  | ${TOKEN}        | alias=prod |
         """
-        resolved = resolve(
-            SALTANT_URL,
-            url,
-            _robot_variable(URL_VARIABLE),
-            configured_source=f"Robot variable {URL_VARIABLE}",
-        )
+        resolved = robot_setting(SALTANT_URL, url)
         if resolved.value is None:
             target, secret, where = self._embedded()
         else:
-            found = resolve(
-                SALTANT_TOKEN,
-                secret_text(token),
-                secret_text(_robot_variable(TOKEN_VARIABLE)),
-            ).value
+            found = robot_setting(SALTANT_TOKEN, token).value
             if not found:
                 raise ConfigurationError(
                     f"saltant URL {resolved.value} ({resolved.source}) needs a token: pass "

@@ -11,7 +11,6 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from jobharness.backends.sandbox import (
     CommandResult,
@@ -24,12 +23,18 @@ from jobharness.backends.sandbox import (
 )
 from jobharness.backends.sandbox.settings import SANDBOX_URL
 from jobharness.cleanup import CleanupPolicy
+from jobharness.errors import ConfigurationError
 from jobharness.jobs import JobResult
-from jobharness.settings import resolve
 from jobharness.transport.redaction import redact
-from robotlib._common import BackendLibrary, caller_id, html_table, log_body, seconds
+from robotlib._common import (
+    BackendLibrary,
+    caller_id,
+    html_table,
+    log_body,
+    robot_setting,
+    seconds,
+)
 
-URL_VARIABLE = "${SANDBOX_URL}"
 DEFAULT_REQUEST_TIMEOUT = 60.0
 
 
@@ -119,13 +124,7 @@ class SandboxLibrary(BackendLibrary):
         | Connect To Sandbox |                           |              |
         | Connect To Sandbox | http://sandbox.local:7000 | alias=remote | timeout=2 min |
         """
-        try:
-            configured = BuiltIn().get_variable_value(URL_VARIABLE)
-        except RobotNotRunningError:
-            configured = None
-        resolved = resolve(
-            SANDBOX_URL, url, configured, configured_source=f"Robot variable {URL_VARIABLE}"
-        )
+        resolved = robot_setting(SANDBOX_URL, url)
         target = resolved.value or self.embedded_server().url
         where = resolved.source if resolved.value else "embedded server"
         client = Sandbox(
@@ -540,7 +539,7 @@ class SandboxLibrary(BackendLibrary):
 def _check_upload(environment: Path | None) -> None:
     """The keyword's ``environment`` must exist (the client would call it ``environ``)."""
     if environment is not None and not environment.exists():
-        raise ValueError(
+        raise ConfigurationError(
             f"environment {str(environment)!r} is neither a directory nor a .tar.gz file "
             "(a saved environment's uuid goes into from_environment)"
         )
@@ -558,7 +557,9 @@ def _status_value(expected: str | int) -> int:
         return int(SandboxErrCode[text.upper()])
     except KeyError:
         names = ", ".join(["OK", *(code.name for code in SandboxErrCode)])
-        raise ValueError(f"status must be a number or one of {names}, got {expected!r}") from None
+        raise ConfigurationError(
+            f"status must be a number or one of {names}, got {expected!r}"
+        ) from None
 
 
 def _stopped_at(execution: ExecutionResult) -> str:

@@ -54,7 +54,7 @@ Cancel A Running Call
 
 Wait Timeout Can Cancel
     ${call}=    Submit Harp Call    sleep    ${30}
-    Run Keyword And Expect Error    WaitTimeout: *
+    Run Keyword And Expect Error    waited 0.3 s for 1 job(s); still unfinished (cancel requested): harp job *
     ...    Wait For Harp Call    ${call}    timeout=0.3 s    on_timeout=cancel
     Job State Should Be    ${call}    cancelled
 

@@ -38,5 +38,5 @@ Stream Ending In An Exception
 
 Following Past The Timeout Fails
     ${call}=    Submit Harp Call    count    ${100}    ${0.2}
-    Run Keyword And Expect Error    WaitTimeout: *without reaching its end*
+    Run Keyword And Expect Error    *without reaching its end*
     ...    Follow Harp Stream    ${call}    timeout=0.5 s    log=False

@@ -64,7 +64,7 @@ Wait For Many Task Instances At Once
 
 A Wait That Runs Out Fails With The Last State
     ${job}=    Start Task Instance    sleeper    jobs    arguments=${{ {"seconds": 60} }}
-    Run Keyword And Expect Error    WaitTimeout: waited 0.5 s for 1 job(s)*${job.id}*
+    Run Keyword And Expect Error    waited 0.5 s for 1 job(s)*${job.id}*
     ...    Wait For Task Instance    ${job}    timeout=0.5 s
 
 A Wait That Runs Out Can Continue

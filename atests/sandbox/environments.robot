@@ -60,7 +60,7 @@ Existence Checks Fail With A Clear Message
     ...    Sandbox Environment Should Exist    ${saved.environment}    gone.txt
     Run Keyword And Expect Error    sandbox has environment ${saved.environment} (* bytes)
     ...    Sandbox Environment Should Not Exist    ${saved.environment}
-    Run Keyword And Expect Error    Sandbox404: GET */files/${MISSING}/any.txt/ -> 404 NOT FOUND: No environment with UUID '${MISSING}' found
+    Run Keyword And Expect Error    GET */files/${MISSING}/any.txt/ -> 404 NOT FOUND: No environment with UUID '${MISSING}' found
     ...    Download Sandbox File    ${MISSING}    any.txt
 
 

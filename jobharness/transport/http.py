@@ -26,6 +26,7 @@ from urllib3.util.retry import Retry
 
 from jobharness.errors import (
     AuthenticationFailed,
+    ConfigurationError,
     NotFound,
     ProtocolError,
     RequestTimedOut,
@@ -77,6 +78,15 @@ def make_session(
     return session
 
 
+def normalize_base_url(url: str, server_name: str = "server") -> str:
+    """``url`` with exactly one trailing slash; a ConfigurationError if it is not absolute."""
+    if not url or "://" not in url:
+        raise ConfigurationError(
+            f"{server_name} URL must be absolute (http://host:port/...), got {url!r}"
+        )
+    return url.rstrip("/") + "/"
+
+
 def default_error(response: requests.Response, message: str) -> ServerError:
     """Map an unexpected HTTP status onto the shared error classes."""
     body = snippet(response.text)
@@ -108,11 +118,7 @@ class HttpTransport:
         error_factory: ErrorFactory = default_error,
         server_name: str = "server",
     ) -> None:
-        if not base_url or "://" not in base_url:
-            raise ValueError(
-                f"{server_name} URL must be absolute (http://host:port/...), got {base_url!r}"
-            )
-        self.base_url = base_url.rstrip("/") + "/"
+        self.base_url = normalize_base_url(base_url, server_name)
         self.timeout = timeout
         self.backoff = backoff
         self.retries = retries

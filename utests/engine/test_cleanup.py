@@ -65,3 +65,18 @@ def test_policy_parse():
     assert CleanupPolicy.parse("Suite") is CleanupPolicy.SUITE
     with pytest.raises(ConfigurationError, match="test, suite, never"):
         CleanupPolicy.parse("sometimes")
+
+
+def test_refused_cancel_of_a_running_job_is_reported(scripted):
+    job = scripted("j", [R])
+    job._cancel = lambda: False
+    report = cancel_unfinished([job])
+    assert report.cancelled == []
+    assert report.failed == [(job, "the server did not accept the cancel")]
+
+
+def test_refused_cancel_of_a_job_that_just_finished_is_not_a_failure(scripted):
+    job = scripted("j", [R, S])
+    job._cancel = lambda: False
+    report = cancel_unfinished([job])
+    assert report.cancelled == [] and report.failed == []

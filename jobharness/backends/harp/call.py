@@ -497,6 +497,13 @@ class RemoteCall(Job):
 
     # -- the Job interface ---------------------------------------------------------------
 
+    blocks_on_server = True
+
+    def _block_until_done(self, deadline: Deadline) -> None:
+        """Wait with ``get_result`` ``wait: true`` (no polling) until the deadline."""
+        with contextlib.suppress(WaitTimeout):
+            self.fetch_outcome(wait=True, timeout=deadline.remaining())
+
     def _fetch_state(self) -> tuple[JobState, str]:
         outcome = self.fetch_outcome(wait=False)
         if outcome is not None:

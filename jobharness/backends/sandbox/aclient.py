@@ -24,7 +24,7 @@ from jobharness.backends.sandbox.environment import (
 from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
 from jobharness.errors import RequestTimedOut, ServerUnreachable
-from jobharness.transport.http import IDEMPOTENT_METHODS, RETRY_STATUSES
+from jobharness.transport.http import IDEMPOTENT_METHODS, RETRY_STATUSES, normalize_base_url
 from jobharness.transport.redaction import redact, snippet
 
 
@@ -63,9 +63,7 @@ class ASandbox:
         verify: bool = True,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        if not url or "://" not in url:
-            raise ValueError(f"sandbox URL must be absolute (http://host:port/...), got {url!r}")
-        self.url = url.rstrip("/") + "/"
+        self.url = normalize_base_url(url, protocol.SERVER_NAME)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
