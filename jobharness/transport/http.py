@@ -37,6 +37,21 @@ from jobharness.transport.redaction import Redactor, snippet
 
 log = logging.getLogger("jobharness.http")
 
+
+class _RetryNotice(logging.Filter):
+    """Demotes urllib3's "Retrying ..." warnings to DEBUG: a retried idempotent request is
+    routine, and Robot Framework would otherwise show each one as a test warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith("Retrying"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+_pool_log = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RetryNotice) for f in _pool_log.filters):
+    _pool_log.addFilter(_RetryNotice())
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = (502, 503, 504)
 

@@ -106,3 +106,30 @@ def test_base_path_prefix_is_kept(http_server):
     transport = HttpTransport(http_server(handler) + "prefix")
     transport.request("GET", "/specifications/")
     assert seen == ["/prefix/specifications/"]
+
+
+def test_retries_are_logged_at_debug_not_warning(caplog):
+    """A connection the server drops is retried; urllib3's warning about it becomes DEBUG."""
+    import logging
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2)
+
+    def serve() -> None:
+        first, _ = listener.accept()
+        first.close()  # drop the first request without an answer
+        second, _ = listener.accept()
+        second.recv(65536)
+        second.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        second.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    transport = HttpTransport(f"http://127.0.0.1:{listener.getsockname()[1]}", backoff=0.001)
+    with caplog.at_level(logging.DEBUG, logger="urllib3"):
+        assert transport.json(transport.request("GET", "x/")) == {}
+    listener.close()
+    retried = [r for r in caplog.records if str(r.msg).startswith("Retrying")]
+    assert retried, "the dropped connection was not retried"
+    assert all(r.levelno == logging.DEBUG for r in retried)
