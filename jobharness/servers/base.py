@@ -29,9 +29,13 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobharness.errors import EmbeddedServerError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from werkzeug.serving import BaseWSGIServer
 
 LOOPBACK = "127.0.0.1"
 STOP_GRACE = 5.0
@@ -85,6 +89,19 @@ def serve_until_stopped(
         if on_stop is not None:
             on_stop()
     return 0
+
+
+def make_http_server(host: str, port: int, app: WSGIApplication) -> BaseWSGIServer:
+    """A threaded werkzeug server for ``app`` speaking HTTP/1.1, so clients can keep alive.
+
+    werkzeug is imported here, by the server process only.
+    """
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class KeepAliveRequestHandler(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+    return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
 
 
 def base_url(host: str, port: int, scheme: str = "http") -> str:

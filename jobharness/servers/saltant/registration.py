@@ -6,10 +6,8 @@ import argparse
 import secrets
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
 from jobharness.errors import ConfigurationError
-from jobharness.servers.base import base_url, serve_until_stopped
+from jobharness.servers.base import base_url, make_http_server, serve_until_stopped
 from jobharness.servers.saltant.api import Services
 from jobharness.servers.saltant.app import SaltantApp
 from jobharness.servers.saltant.execution import Layout, Runtimes
@@ -90,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     layout = Layout(root)
     pool = WorkerPool(db, layout, args.workers, Runtimes(args.container_runtime, args.singularity))
     app = SaltantApp(Services(db, pool, secret))
-    server = make_server(args.host, args.port, app, threaded=True)
+    server = make_http_server(args.host, args.port, app)
     pool.start()
     port = server.server_port
     info = {

@@ -8,9 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
-from jobharness.servers.base import base_url, serve_until_stopped
+from jobharness.servers.base import base_url, make_http_server, serve_until_stopped
 from jobharness.servers.sandbox.app import SandboxApp
 from jobharness.servers.sandbox.options import ServerOptions
 from jobharness.servers.sandbox.storage import ExpirySweeper
@@ -25,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     work_root = Path(tempfile.mkdtemp(prefix="jobharness-sandbox-work-")).resolve()
     app = SandboxApp(options, work_root)
     sweeper = ExpirySweeper(app.store, options.sweep_interval)
-    server = make_server(args.host, args.port, app, threaded=True)
+    server = make_http_server(args.host, args.port, app)
     port = int(server.socket.getsockname()[1])
     info = {"backend": "sandbox", "url": base_url(args.host, port), "port": port}
 
