@@ -33,7 +33,6 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 from typing import Any
 
 from jobharness.errors import (
@@ -45,6 +44,7 @@ from jobharness.errors import (
     ValidationError,
 )
 from jobharness.jobs import Deadline
+from jobharness.resources import Closing
 from jobharness.transport.redaction import Redactor, snippet
 
 log = logging.getLogger("jobharness.jsonlines")
@@ -181,7 +181,7 @@ def set_low_latency(sock: socket.socket) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
 
 
-class LineConnection:
+class LineConnection(Closing):
     """One open connection: send the request line, then read reply messages until EOF.
 
     Reads wait in slices of ``read_slice`` seconds and give up at the deadline
@@ -316,17 +316,6 @@ class LineConnection:
         """Close the connection (on harpd this also cancels the call)."""
         with contextlib.suppress(OSError):
             self.sock.close()
-
-    def __enter__(self) -> LineConnection:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class JsonLinesClient:

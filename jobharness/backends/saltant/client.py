@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterator, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -38,6 +37,7 @@ from jobharness.backends.saltant.managers import (
 )
 from jobharness.errors import ConfigurationError, ProtocolError
 from jobharness.jobs import DEFAULT_TIMEOUT, PollPolicy
+from jobharness.resources import Closing
 from jobharness.transport.http import HttpTransport, make_session
 from jobharness.transport.redaction import Redactor, snippet
 
@@ -69,7 +69,7 @@ def api_root(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
 
 
-class SaltantClient:
+class SaltantClient(Closing):
     """API client for a saltant server.
 
     ``base_api_url`` is the API root (``/api/`` optional); ``auth_token`` a DRF
@@ -288,17 +288,6 @@ class SaltantClient:
     def close(self) -> None:
         """Close the pooled connections."""
         self._transport.close()
-
-    def __enter__(self) -> SaltantClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<SaltantClient {self.base_api_url} ({self._scheme} auth)>"

@@ -6,7 +6,6 @@ import os
 import uuid as uuidlib
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from jobharness.backends.sandbox.job import SandboxJob
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
 from jobharness.errors import ServerError
 from jobharness.jobs import PollPolicy
+from jobharness.resources import Closing
 from jobharness.transport.http import HttpTransport
 from jobharness.transport.redaction import snippet
 
@@ -43,7 +43,7 @@ def _is_loopback(url: str) -> bool:
     return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
-class Sandbox:
+class Sandbox(Closing):
     """A client of one sandbox server (its routes mounted under ``url``).
 
     Covers the whole surface of pl-sandbox-api's ``Sandbox`` over one
@@ -218,17 +218,6 @@ class Sandbox:
     def close(self) -> None:
         """Close the pooled connections."""
         self.transport.close()
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<Sandbox {self.url}>"
