@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobharness.transport.redaction import MASK
+from jobharness.transport.redaction import MASK, redact
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class Resolved:
     source: str
 
     def describe(self) -> str:
-        """A short text for report headers and logs, secrets masked."""
+        """A short text for report headers and logs, secrets (and URL credentials) masked."""
         if self.value is None:
             return f"{self.setting.name}: unset ({self.source})"
-        shown = MASK if self.setting.secret else self.value
+        shown = MASK if self.setting.secret else redact(self.value)
         return f"{self.setting.name}: {shown} ({self.source})"
 
 

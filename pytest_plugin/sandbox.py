@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -21,7 +20,6 @@ import pytest
 from jobharness.backends.sandbox import ASandbox, Sandbox, SandboxJob
 from jobharness.backends.sandbox.environment import EnvironmentSource
 from jobharness.backends.sandbox.settings import SANDBOX_URL
-from jobharness.transport.redaction import redact
 from pytest_plugin._common import (
     JobRecorder,
     ServerTarget,
@@ -41,10 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     """Say which sandbox the run uses and where that setting came from."""
-    resolved = get_setting(config, SANDBOX_URL)
-    if resolved.value is not None:  # a URL may carry credentials: user:password@host
-        resolved = dataclasses.replace(resolved, value=redact(resolved.value))
-    return header_line("sandbox", resolved)
+    return header_line("sandbox", get_setting(config, SANDBOX_URL))
 
 
 @pytest.fixture(scope="session")

@@ -19,26 +19,25 @@ import logging
 import os
 import shutil
 import signal
-import socketserver
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jobharness.errors import EmbeddedServerError
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-    from werkzeug.serving import BaseWSGIServer
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOOPBACK = "127.0.0.1"
 STOP_GRACE = 5.0
+WORKERS_GRACE = 1.0  # how long a stopping HttpServer waits for its idle worker threads
 
 
 # -- child side -------------------------------------------------------------------------------
@@ -63,15 +62,26 @@ def announce_ready(ready_file: str | None, info: Mapping[str, Any]) -> None:
         os.replace(tmp, ready_file)
 
 
+class Servable(Protocol):
+    """What :func:`serve_until_stopped` runs: ``socketserver.BaseServer`` and :class:`HttpServer`."""
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Serve until :meth:`shutdown` is called."""
+
+    def shutdown(self) -> None:
+        """Make :meth:`serve_forever` return (called from another thread)."""
+
+    def server_close(self) -> None:
+        """Release the listening socket and whatever else the server holds."""
+
+
 def serve_until_stopped(
-    server: socketserver.BaseServer,
+    server: Servable,
     args: argparse.Namespace,
     info: Mapping[str, Any],
     on_stop: Callable[[], None] | None = None,
 ) -> int:
     """Announce ``server``, serve until SIGTERM/SIGINT, then shut down and run ``on_stop``."""
-    if not args.verbose:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stopping = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:
@@ -91,17 +101,105 @@ def serve_until_stopped(
     return 0
 
 
-def make_http_server(host: str, port: int, app: WSGIApplication) -> BaseWSGIServer:
-    """A threaded werkzeug server for ``app`` speaking HTTP/1.1, so clients can keep alive.
+class HttpServer:
+    """A multi-threaded waitress server for one WSGI app, stopped like a ``socketserver``.
 
-    werkzeug is imported here, by the server process only.
+    It speaks HTTP/1.1 with keep-alive, as the servers in front of the real
+    deployments do. Requests are served by ``threads`` worker threads; a
+    request may take as long as its app needs (waitress only closes idle
+    connections). waitress is imported here, by the server process only.
     """
-    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    class KeepAliveRequestHandler(WSGIRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def __init__(
+        self, host: str, port: int, app: WSGIApplication, *, threads: int, verbose: bool
+    ) -> None:
+        from waitress.server import create_server
 
-    return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
+        if not verbose:
+            logging.getLogger("waitress").setLevel(logging.WARNING)
+        self._map: dict[int, Any] = {}
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
+        self._server = create_server(
+            _access_logged(app) if verbose else app,
+            map=self._map,
+            host=host,
+            port=port,
+            threads=threads,
+            server_name=host,
+            asyncore_use_poll=True,
+        )
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (the one the system chose when asked for 0)."""
+        from waitress.server import MultiSocketServer
+
+        if isinstance(self._server, MultiSocketServer):
+            return int(self._server.effective_listen[0][1])
+        return int(self._server.effective_port)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Serve until :meth:`shutdown` is called."""
+        from waitress import wasyncore
+
+        self._stopped.clear()
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=poll_interval, use_poll=True, map=self._map, count=1)
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Make :meth:`serve_forever` return and wait until it has."""
+        self._stopping.set()
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        """Close the listening socket and every connection; let the idle worker threads end."""
+        from waitress import wasyncore
+
+        wasyncore.close_all(self._map)
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=WORKERS_GRACE)
+
+
+def _access_logged(app: WSGIApplication) -> WSGIApplication:
+    """``app`` logging one line per request (method, path, status) to stderr."""
+    log = logging.getLogger("jobharness.servers.access")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+    def logged(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            log.info(
+                "%s %s %s%s %s",
+                environ.get("REMOTE_ADDR", "-"),
+                environ.get("REQUEST_METHOD", "-"),
+                environ.get("PATH_INFO", ""),
+                f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "",
+                status.split(" ", 1)[0],
+            )
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return logged
+
+
+def make_http_server(
+    host: str, port: int, app: WSGIApplication, *, threads: int = 32, verbose: bool = False
+) -> HttpServer:
+    """A multi-threaded HTTP/1.1 keep-alive server for ``app`` on ``host:port`` (0: any port).
+
+    ``threads`` bounds how many requests run at once; ``verbose`` logs every
+    request to stderr.
+    """
+    return HttpServer(host, port, app, threads=threads, verbose=verbose)
 
 
 def base_url(host: str, port: int, scheme: str = "http") -> str:

@@ -50,3 +50,8 @@ def test_precedence_argument_env_configured_default():
 def test_secret_settings_are_masked_in_descriptions():
     described = resolve(TOKEN, "abc123", environ={}).describe()
     assert "abc123" not in described and MASK in described
+
+
+def test_descriptions_mask_credentials_in_urls():
+    described = resolve(URL, "http://bob:hunter2@example.org/", environ={}).describe()
+    assert "hunter2" not in described and "bob" in described
