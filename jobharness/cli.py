@@ -7,13 +7,23 @@ import importlib
 import platform
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from jobharness import __version__
 from jobharness.errors import JobHarnessError
 from jobharness.plugins import ServerSpec, servers
 from jobharness.servers.base import EmbeddedServer, add_server_arguments
 
-REQUIRED_MODULES = ("robot", "pytest", "pluggy", "requests", "werkzeug", "pexpect", "aiohttp")
+# module -> distribution, for the versions doctor prints
+REQUIRED_MODULES = {
+    "robot": "robotframework",
+    "pytest": "pytest",
+    "pluggy": "pluggy",
+    "requests": "requests",
+    "werkzeug": "werkzeug",
+    "pexpect": "pexpect",
+    "aiohttp": "aiohttp",
+}
 
 
 def build_parser(specs: dict[str, ServerSpec]) -> argparse.ArgumentParser:
@@ -37,11 +47,11 @@ def doctor(specs: dict[str, ServerSpec], start_servers: bool = True) -> int:
     """Print one line per check; return 1 if any failed."""
     failed = 0
     print(f"jobharness {__version__} on Python {platform.python_version()}")
-    for name in REQUIRED_MODULES:
+    for name, distribution in REQUIRED_MODULES.items():
         try:
-            module = importlib.import_module(name)
-            print(f"ok    {name} {getattr(module, '__version__', '')}".rstrip())
-        except ImportError as exc:
+            importlib.import_module(name)
+            print(f"ok    {name} {metadata.version(distribution)}")
+        except (ImportError, metadata.PackageNotFoundError) as exc:
             failed += 1
             print(f"FAIL  {name}: {exc}")
     for name in specs if start_servers else ():
