@@ -7,7 +7,8 @@ PID, process group included.
 
 Child side: :func:`add_server_arguments` and :func:`serve_until_stopped`
 give every backend's server the same ``--host/--port/--ready-file`` options,
-the same handshake and the same clean stop on SIGTERM or SIGINT.
+the same handshake and the same clean stop on SIGTERM or SIGINT;
+:func:`make_http_server` serves a WSGI app with HTTP/1.1 keep-alive.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 
 LOOPBACK = "127.0.0.1"
 STOP_GRACE = 5.0
-WORKERS_GRACE = 1.0  # how long a stopping HttpServer waits for its idle worker threads
+DEFAULT_THREADS = 32  # requests an HttpServer runs at once
+WORKERS_GRACE = 1  # how long a stopping HttpServer waits for its idle worker threads
 
 
 # -- child side -------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ def announce_ready(ready_file: str | None, info: Mapping[str, Any]) -> None:
 
 
 class Servable(Protocol):
-    """What :func:`serve_until_stopped` runs: ``socketserver.BaseServer`` and :class:`HttpServer`."""
+    """What :func:`serve_until_stopped` runs: a ``socketserver`` server or :class:`HttpServer`."""
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Serve until :meth:`shutdown` is called."""
@@ -138,7 +140,7 @@ class HttpServer:
 
         if isinstance(self._server, MultiSocketServer):
             return int(self._server.effective_listen[0][1])
-        return int(self._server.effective_port)
+        return int(self._server.getsockname()[1])
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Serve until :meth:`shutdown` is called."""
@@ -192,7 +194,12 @@ def _access_logged(app: WSGIApplication) -> WSGIApplication:
 
 
 def make_http_server(
-    host: str, port: int, app: WSGIApplication, *, threads: int = 32, verbose: bool = False
+    host: str,
+    port: int,
+    app: WSGIApplication,
+    *,
+    threads: int = DEFAULT_THREADS,
+    verbose: bool = False,
 ) -> HttpServer:
     """A multi-threaded HTTP/1.1 keep-alive server for ``app`` on ``host:port`` (0: any port).
 

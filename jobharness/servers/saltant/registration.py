@@ -88,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
     layout = Layout(root)
     pool = WorkerPool(db, layout, args.workers, Runtimes(args.container_runtime, args.singularity))
     app = SaltantApp(Services(db, pool, secret))
-    server = make_http_server(args.host, args.port, app)
+    server = make_http_server(args.host, args.port, app, verbose=args.verbose)
     pool.start()
-    port = server.server_port
+    port = server.port
     info = {
         "backend": "saltant",
         "url": f"{base_url(args.host, port)}/api/",

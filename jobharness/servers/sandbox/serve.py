@@ -1,4 +1,4 @@
-"""``jobharness serve sandbox``: the embedded sandbox server on a threaded werkzeug server."""
+"""``jobharness serve sandbox``: the embedded sandbox server on a multi-threaded HTTP server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from jobharness.servers.base import base_url, make_http_server, serve_until_stopped
+from jobharness.servers.base import (
+    DEFAULT_THREADS,
+    base_url,
+    make_http_server,
+    serve_until_stopped,
+)
 from jobharness.servers.sandbox.app import SandboxApp
 from jobharness.servers.sandbox.options import ServerOptions
 from jobharness.servers.sandbox.storage import ExpirySweeper
@@ -23,8 +28,10 @@ def run(args: argparse.Namespace) -> int:
     work_root = Path(tempfile.mkdtemp(prefix="jobharness-sandbox-work-")).resolve()
     app = SandboxApp(options, work_root)
     sweeper = ExpirySweeper(app.store, options.sweep_interval)
-    server = make_http_server(args.host, args.port, app)
-    port = int(server.socket.getsockname()[1])
+    # every running execution holds a request thread; leave room for the other calls
+    threads = max(DEFAULT_THREADS, options.containers + DEFAULT_THREADS // 2)
+    server = make_http_server(args.host, args.port, app, threads=threads, verbose=args.verbose)
+    port = server.port
     info = {"backend": "sandbox", "url": base_url(args.host, port), "port": port}
 
     def on_stop() -> None:
