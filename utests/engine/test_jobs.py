@@ -160,3 +160,36 @@ def test_summary_shows_native_state_when_it_differs(scripted):
     job = scripted("abc", [R], name="n", poll=FAST)
     job.refresh()
     assert job.summary() == "scripted job abc 'n': running (native-running)"
+
+
+def _blocking(scripted, finish_after: float | None):
+    """A job that waits on the server (no polling); it finishes if the deadline allows."""
+
+    class Blocking(scripted):
+        blocks_on_server = True
+
+        def _block_until_done(self, deadline):
+            self.blocked = deadline.remaining()
+            if finish_after is not None and finish_after <= deadline.remaining():
+                self._set_state(S, "native-succeeded")
+
+    return Blocking("blk", [R], poll=FAST)
+
+
+def test_blocking_wait_is_used_for_one_job_and_skips_polling(scripted):
+    job = _blocking(scripted, finish_after=0.0)
+    assert job.wait(timeout=5).state is S
+    assert job.fetches == 0 and 4 < job.blocked <= 5
+
+
+def test_blocking_wait_past_its_deadline_follows_the_timeout_policy(scripted):
+    job = _blocking(scripted, finish_after=None)
+    with pytest.raises(WaitTimeout, match="cancel requested"):
+        job.wait(timeout=0.1, on_timeout="cancel")
+    assert job.cancelled
+
+
+def test_blocking_wait_continue_returns_the_job_unfinished(scripted):
+    job = _blocking(scripted, finish_after=None)
+    assert job.wait(timeout=0.1, on_timeout="continue").state is JobState.PENDING
+    assert not job.cancelled
