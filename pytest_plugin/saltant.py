@@ -78,7 +78,11 @@ def saltant_server(pytestconfig: pytest.Config) -> Iterator[ServerTarget]:
 @pytest.fixture(scope="session")
 def saltant(saltant_server: ServerTarget) -> Iterator[SaltantClient]:
     """A saltant client for the session's server (token checked at once)."""
-    with SaltantClient(saltant_server.url, saltant_server.info["token"]) as client:
+    with SaltantClient(
+        saltant_server.url,
+        saltant_server.info["token"],
+        logs_dir=saltant_server.info.get("logs_dir"),
+    ) as client:
         yield client
 
 

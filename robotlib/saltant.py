@@ -149,8 +149,10 @@ class SaltantLibrary(BackendLibrary):
         | Connect To Saltant | https://jobs.example.org/api/  | ${TOKEN}        | alias=prod |
         """
         resolved = robot_setting(SALTANT_URL, url)
+        logs_dir = None
         if resolved.value is None:
             target, secret, where = self._embedded()
+            logs_dir = self._servers[self.backend].info.get("logs_dir")
         else:
             found = robot_setting(SALTANT_TOKEN, token).value
             if not found:
@@ -166,6 +168,7 @@ class SaltantLibrary(BackendLibrary):
             seconds(timeout, self.request_timeout),
             verify=verify,
             wait_timeout=self.default_timeout,
+            logs_dir=logs_dir,
         )
         logger.info(f"connected to saltant at {client.base_api_url} ({where})")
         return int(self.connections.register(client, alias))

@@ -13,6 +13,8 @@ A Task Instance Succeeds
     Task Instance State Should Be    ${job}    succeeded    refresh=${False}
     Task Instance Arguments Should Be    ${job}    seconds=0.2    exit_code=0
     Should Contain    ${job.name}    sleeper@robot-
+    ${output}=    Get Job Output    ${job}
+    Should Be Equal    ${output}    stdout:\nslept 0.2 s
 
 A Failing Task Instance
     ${job}=    Start Task Instance    sleeper    jobs    name=failing

@@ -8,6 +8,7 @@ from jobharness.backends.saltant import SaltantClient, SaltantJob
 from jobharness.backends.saltant import job as job_module
 from jobharness.errors import JobCancelled, JobFailed, WaitTimeout
 from jobharness.jobs import JobState, OnTimeout, as_completed, wait_for
+from pytest_plugin._common import ServerTarget
 from pytest_plugin.saltant import StartTask
 
 from .conftest import Provisioned
@@ -42,6 +43,17 @@ def test_a_failed_job(saltant_task: StartTask, provisioned: Provisioned) -> None
     assert (result.state, result.native_state) == (JobState.FAILED, "failed")
     with pytest.raises(JobFailed, match="failed"):
         result.raise_for_state()
+
+
+def test_output_comes_from_the_embedded_servers_logs(
+    saltant_task: StartTask, provisioned: Provisioned, saltant_server: ServerTarget
+) -> None:
+    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 0.2, "exit_code": 3})
+    job.wait(30)
+    assert job.output() == "stdout:\nslept 0.2 s"
+    without_logs = SaltantClient(saltant_server.url, saltant_server.info["token"])
+    assert without_logs.executable_task_instances.job(job.uuid).output() is None
+    without_logs.close()
 
 
 def test_cancel_terminates(saltant_task: StartTask, provisioned: Provisioned) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -98,6 +99,7 @@ class SaltantClient(Closing):
         poll: PollPolicy | None = None,
         auth_scheme: str = "Token",
         refresh_token: str | None = None,
+        logs_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if not auth_token:
             raise ConfigurationError("saltant auth_token is empty")
@@ -105,6 +107,7 @@ class SaltantClient(Closing):
         self.default_timeout = float(default_timeout)
         self.wait_timeout = float(wait_timeout)
         self.poll = poll or SALTANT_POLL
+        self.logs_dir = Path(logs_dir) if logs_dir else None
         self.redact = Redactor([auth_token, refresh_token])
         self._scheme = auth_scheme
         self._refresh_token = refresh_token

@@ -17,6 +17,7 @@ anything else          running (the server stores any string of 10 characters or
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -107,6 +108,27 @@ class SaltantJob(Job):
         self._observe(self.manager.terminate(self.uuid))
         self.terminate_requested = True
         return True
+
+    def output(self) -> str | None:
+        """The job's stdout and stderr, when the client knows the worker's log directory.
+
+        saltant's API serves no logs; a worker writes them as
+        ``<logs_dir>/<uuid>/<uuid>-stdout.txt`` and ``-stderr.txt``. The embedded
+        server announces its ``logs_dir``, and the fixtures and the Robot library
+        pass it on; for a real server, give ``logs_dir`` when its worker's log
+        directory is reachable from here.
+        """
+        logs_dir = self.manager._client.logs_dir
+        if logs_dir is None:
+            return None
+        parts = []
+        for stream in ("stdout", "stderr"):
+            path = logs_dir / self.uuid / f"{self.uuid}-{stream}.txt"
+            with contextlib.suppress(OSError):
+                text = path.read_text(encoding="utf-8", errors="replace").rstrip()
+                if text:
+                    parts.append(f"{stream}:\n{text}")
+        return "\n".join(parts) or None
 
     def _build_result(self) -> JobResult:
         inst = self.instance

@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         "port": port,
         "token": token,
         "username": ADMIN,
+        "logs_dir": str(root / "logs"),
     }
 
     def on_stop() -> None:
