@@ -11,8 +11,8 @@ deadline like any job. The server has no way to stop an execution, so
 
 from __future__ import annotations
 
-import itertools
 import threading
+import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,6 @@ from jobharness.jobs import Job, JobResult, JobState
 if TYPE_CHECKING:
     from jobharness.backends.sandbox.client import Sandbox
 
-_ids = itertools.count(1)
 REQUEST_FAILED = "REQUEST_FAILED"
 
 
@@ -61,7 +60,7 @@ class SandboxJob(Job):
             except BaseException as exc:  # delivered to whoever reads the job
                 future.set_exception(exc)
 
-        job_id = f"sandbox-{next(_ids)}"
+        job_id = f"sandbox-{uuid.uuid4().hex[:12]}"  # local: the server has no job ids
         kwargs: dict[str, Any] = {"default_timeout": timeout or client.timeout}
         if client.poll is not None:
             kwargs["poll"] = client.poll
