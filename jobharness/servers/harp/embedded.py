@@ -12,16 +12,16 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
+from jobharness.resources import Closing
 from jobharness.servers.base import EmbeddedServer
 
 HOST_NAME = "local"
 
 
 @dataclass
-class EmbeddedHarp:
+class EmbeddedHarp(Closing):
     """A running harpd and dispatcher pair; ``stop()`` (or leaving the ``with``) ends both."""
 
     harpd: EmbeddedServer
@@ -64,15 +64,8 @@ class EmbeddedHarp:
         self.harpd.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def __enter__(self) -> EmbeddedHarp:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """The same as :meth:`stop`, for ``with`` blocks."""
         self.stop()
 
 
