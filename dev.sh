@@ -19,6 +19,69 @@ setup() {
         python3 -m venv "$VENV"
     fi
     "$PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    debian_packages
+}
+
+# Debian packages whose daemons the tests start privately (never as system services).
+DEBIAN_PACKAGES=(openssh-server mariadb-server)
+POLICY_RC=/usr/sbin/policy-rc.d
+
+# Install the missing DEBIAN_PACKAGES (as root with apt-get only; otherwise a note).
+# A temporary policy-rc.d (when none exists) keeps the packages from starting their
+# services; afterwards no process may run a program the install brought.
+debian_packages() {
+    local package missing=()
+    for package in "${DEBIAN_PACKAGES[@]}"; do
+        if [ "$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null)" != installed ]; then
+            missing+=("$package")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        echo "dev.sh: note: ${missing[*]} not installed (needs root and apt-get);" \
+            "the tests that start sshd or mariadbd will be skipped" >&2
+        return 0
+    fi
+    echo "dev.sh: installing ${missing[*]}" >&2
+    if ! (_install_without_services "${missing[@]}"); then
+        echo "dev.sh: warning: installing ${missing[*]} failed;" \
+            "the tests that start sshd or mariadbd will be skipped" >&2
+    fi
+}
+
+_install_without_services() {
+    local before installed programs pid exe left=()
+    if [ ! -e "$POLICY_RC" ]; then
+        trap 'rm -f "$POLICY_RC"' EXIT
+        printf '#!/bin/sh\n# dev.sh: no service starts while packages are installed\nexit 101\n' \
+            >"$POLICY_RC" && chmod 755 "$POLICY_RC" || return 1
+    fi
+    before=" $(_pids | tr '\n' ' ') "
+    installed=$(dpkg-query -W -f='${Package}\n' | sort)
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || return 1
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
+    # every file of every package the install added; a process started since then that
+    # runs one of them (whatever it calls itself) was started by the install
+    programs=$(comm -13 <(echo "$installed") <(dpkg-query -W -f='${Package}\n' | sort) |
+        xargs -r dpkg-query -L | sort -u)
+    for pid in $(_pids); do
+        [[ "$before" == *" $pid "* ]] && continue
+        exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+        if grep -qxF -- "$exe" <<<"$programs"; then
+            echo "dev.sh: the install left $exe running (PID $pid); stopping it" >&2
+            kill -TERM "$pid" 2>/dev/null && left+=("$pid")
+        fi
+    done
+    if [ ${#left[@]} -gt 0 ]; then
+        sleep 5
+        kill -KILL "${left[@]}" 2>/dev/null || true
+    fi
+}
+
+_pids() {
+    local entry
+    for entry in /proc/[0-9]*; do echo "${entry#/proc/}"; done
 }
 
 docs() {
