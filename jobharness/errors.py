@@ -2,7 +2,7 @@
 
 Every failure a user can meet is a :class:`JobHarnessError`. Messages say what
 was asked, of which server, and what came back; they never carry secrets
-(callers build them through :mod:`jobharness.transport.redaction`).
+(callers build them through :mod:`jobharness.redaction`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ class ValidationError(JobHarnessError, ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
+class CleanupRefused(JobHarnessError):
+    """A cleanup could not be done: the server refused it (a cancel not accepted, say)."""
+
+
 class EmbeddedServerError(JobHarnessError):
     """An embedded server could not be started or stopped."""
 
@@ -52,11 +56,25 @@ class TransportError(JobHarnessError):
 
 
 class ServerUnreachable(TransportError):
-    """The server could not be reached at all (refused, DNS, TLS handshake)."""
+    """The server could not be reached at all (refused, DNS, TLS handshake).
+
+    Nothing was sent, so any request may be tried again.
+    """
+
+
+class TLSFailed(ServerUnreachable):
+    """The TLS handshake failed (certificate not trusted, protocol version refused, ...).
+
+    Trying again would fail the same way, so it is never retried.
+    """
 
 
 class RequestTimedOut(TransportError):
-    """The server did not answer within the request timeout."""
+    """The server did not answer within the request timeout or before the wait's deadline."""
+
+
+class ConnectionLost(TransportError):
+    """The connection broke (reset, or closed in the middle of a reply) after it was set up."""
 
 
 class ProtocolError(TransportError):

@@ -15,6 +15,7 @@ native state visible. A :class:`Job` knows how to fetch its own state
 
 from __future__ import annotations
 
+import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -22,10 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from jobharness.choices import Choice
+from jobharness.deadline import Deadline, bounded, parse_timeout
 from jobharness.errors import (
+    CleanupRefused,
     ConfigurationError,
     JobCancelled,
     JobFailed,
+    JobHarnessError,
     TransportError,
     WaitTimeout,
 )
@@ -133,7 +137,14 @@ class PollPolicy:
     slice: float = 0.05
 
     def __post_init__(self) -> None:
-        if self.initial <= 0 or self.maximum <= 0 or self.slice <= 0 or self.factor < 1:
+        values = (self.initial, self.factor, self.maximum, self.slice)
+        if (
+            not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+            or self.initial <= 0
+            or self.maximum <= 0
+            or self.slice <= 0
+            or self.factor < 1
+        ):
             raise ConfigurationError(
                 "poll intervals must be positive and the factor at least 1, "
                 f"got initial={self.initial}, factor={self.factor}, maximum={self.maximum}, "
@@ -151,31 +162,6 @@ class PollPolicy:
         while True:
             yield min(interval, self.maximum)
             interval *= self.factor
-
-
-class Deadline:
-    """A point in monotonic time that a wait must not pass."""
-
-    def __init__(self, timeout: float) -> None:
-        if timeout is None or timeout < 0:
-            raise ConfigurationError(f"a wait needs a timeout of 0 s or more, got {timeout!r}")
-        self.timeout = float(timeout)
-        self._end = time.monotonic() + self.timeout
-
-    def remaining(self) -> float:
-        """Seconds left, never negative."""
-        return max(0.0, self._end - time.monotonic())
-
-    @property
-    def expired(self) -> bool:
-        """True once the deadline has passed."""
-        return time.monotonic() >= self._end
-
-    def sleep(self, seconds: float, slice_: float = 0.05) -> None:
-        """Sleep ``seconds`` or until the deadline, in slices of at most ``slice_``."""
-        end = min(time.monotonic() + seconds, self._end)
-        while (left := end - time.monotonic()) > 0:
-            time.sleep(min(left, slice_))
 
 
 JobT = TypeVar("JobT", bound="Job")
@@ -203,7 +189,7 @@ class Job(ABC):
     ) -> None:
         self.id = job_id
         self.name = name
-        self.default_timeout = default_timeout
+        self.default_timeout = parse_timeout(default_timeout, "default_timeout")
         self.poll = poll or PollPolicy()
         self._state = state
         self._native_state = native_state or state.value
@@ -272,6 +258,28 @@ class Job(ABC):
             return False
         return self._cancel()
 
+    # -- cleanup (the Cleanable protocol of jobharness.cleanup) ---------------------------
+
+    cleanup_action: ClassVar[str] = "cancel"
+
+    def cleanup_summary(self) -> str:
+        """The job's :meth:`summary`, for cleanup reports."""
+        return self.summary()
+
+    def clean_up(self) -> bool:
+        """Cancel the job if it is still unfinished; return whether a cancel was done.
+
+        Raises :class:`~jobharness.errors.CleanupRefused` when the server
+        refused the cancel and the job still runs.
+        """
+        if self.done or self.refresh().is_final:
+            return False
+        if self.cancel():
+            return True
+        if self.refresh().is_final:
+            return False
+        raise CleanupRefused("the server did not accept the cancel")
+
     @abstractmethod
     def _build_result(self) -> JobResult:
         """Build the result from what is known now (value and error only once final)."""
@@ -314,6 +322,9 @@ class Job(ABC):
 # -- the wait engine ------------------------------------------------------------------------
 
 MAX_CONSECUTIVE_ERRORS = 3
+"""Poll rounds in a row that may fail (after the transport's own retries) before a wait gives up."""
+CANCEL_TIMEOUT = 5.0
+"""How long the cancels of ``on_timeout=cancel`` may take, after the wait's deadline."""
 
 
 def _refresh_round(jobs: Iterable[Job]) -> None:
@@ -326,48 +337,89 @@ def _refresh_round(jobs: Iterable[Job]) -> None:
         cls.refresh_many(group)
 
 
+@dataclass
+class _Progress:
+    """What a wait knows: the jobs found final, and the last transport error it survived."""
+
+    finished: list[Job]
+    error: TransportError | None = None
+
+
 def _poll_until(
     jobs: Sequence[Job],
     deadline: Deadline,
     poll: PollPolicy,
     enough: int,
     intervals: Iterator[float] | None = None,
-) -> list[Job]:
-    """Poll until ``enough`` jobs are final or the deadline passes; return the final ones.
+) -> _Progress:
+    """Poll until ``enough`` jobs are final or the deadline passes.
 
-    Transport errors are retried on the poll schedule; after
-    :data:`MAX_CONSECUTIVE_ERRORS` in a row the last one is raised.
+    Every request is bounded by the deadline (it is current in this block).
+    A transport error that the transport gave up on is tolerated on the poll
+    schedule; after :data:`MAX_CONSECUTIVE_ERRORS` in a row it is raised. One
+    that ends at the deadline ends the wait like the deadline itself.
     """
     intervals = intervals or poll.intervals()
     errors = 0
+    last: TransportError | None = None
     while True:
         try:
             _refresh_round(jobs)
             errors = 0
-        except TransportError:
+        except TransportError as exc:
+            last = exc
             errors += 1
-            if errors >= MAX_CONSECUTIVE_ERRORS or deadline.expired:
+            if deadline.expired:
+                return _Progress([job for job in jobs if job.done], exc)
+            if errors >= MAX_CONSECUTIVE_ERRORS:
                 raise
         finished = [job for job in jobs if job.done]
         if len(finished) >= enough or deadline.expired:
-            return finished
+            return _Progress(finished, last if errors else None)
         deadline.sleep(next(intervals), poll.slice)
 
 
-def _timed_out(jobs: Sequence[Job], deadline: Deadline, on_timeout: OnTimeout, what: str) -> None:
+def _timed_out(
+    jobs: Sequence[Job],
+    deadline: Deadline,
+    on_timeout: OnTimeout,
+    what: str,
+    error: TransportError | None = None,
+) -> None:
     pending = [job for job in jobs if not job.done]
     if on_timeout is OnTimeout.CONTINUE or not pending:
         return
     cancelled = ""
     if on_timeout is OnTimeout.CANCEL:
-        for job in pending:
-            job.cancel()
-        cancelled = " (cancel requested)"
+        refused = []
+        with bounded(Deadline(CANCEL_TIMEOUT, "cancel")):
+            for job in pending:
+                try:
+                    job.cancel()
+                except JobHarnessError as exc:
+                    refused.append(f"{job.id}: {exc}")
+        cancelled = " (cancel requested" + "".join(f"; not cancelled {r}" for r in refused) + ")"
     states = "; ".join(job.summary() for job in pending)
+    why = f"; the last request failed: {error}" if error is not None else ""
     raise WaitTimeout(
-        f"waited {deadline.timeout:g} s for {what}; still unfinished{cancelled}: {states}",
+        f"waited {deadline.timeout:g} s for {what}; still unfinished{cancelled}: {states}{why}",
         pending,
-    )
+    ) from error
+
+
+def _checked_jobs(jobs: Any) -> list[Job]:
+    """``jobs`` as a list of :class:`Job`, or a ConfigurationError saying what was given."""
+    if isinstance(jobs, Job):
+        return [jobs]
+    if isinstance(jobs, (str, bytes)) or not isinstance(jobs, Iterable):
+        raise ConfigurationError(f"expected a sequence of jobs, got {type(jobs).__name__} {jobs!r}")
+    found = list(jobs)
+    for index, job in enumerate(found):
+        if not isinstance(job, Job):
+            raise ConfigurationError(
+                f"jobs[{index}] is a {type(job).__name__} ({job!r}), not a job handle"
+            )
+    return found
 
 
 def wait_for(
@@ -380,26 +432,30 @@ def wait_for(
 ) -> list[Job]:
     """Wait until all (or any) of ``jobs`` are final; return the final ones.
 
-    On timeout: raise :class:`~jobharness.errors.WaitTimeout` naming every
-    unfinished job with its last known state, after cancelling them if
-    ``on_timeout`` is ``cancel``; or, with ``continue``, return what is final.
+    ``timeout`` (seconds or a ``timedelta``) bounds the whole wait, every
+    request it makes included. On timeout: raise
+    :class:`~jobharness.errors.WaitTimeout` naming every unfinished job with
+    its last known state, after cancelling them if ``on_timeout`` is
+    ``cancel`` (the cancels have :data:`CANCEL_TIMEOUT` of their own); or,
+    with ``continue``, return what is final.
     """
-    jobs = list(jobs)
-    if not jobs:
-        return []
+    jobs = _checked_jobs(jobs)
     mode = WaitMode.parse(mode)
     policy = OnTimeout.parse(on_timeout)
-    deadline = Deadline(timeout)
+    deadline = Deadline(timeout, "wait")
+    if not jobs:
+        return []
     enough = len(jobs) if mode is WaitMode.ALL else 1
-    if len(jobs) == 1 and jobs[0].blocks_on_server and not jobs[0].done:
-        jobs[0]._block_until_done(deadline)
-        finished = [job for job in jobs if job.done]
-    else:
-        finished = _poll_until(jobs, deadline, poll or jobs[0].poll, enough)
-    if len(finished) < enough:
+    with bounded(deadline):
+        if len(jobs) == 1 and jobs[0].blocks_on_server and not jobs[0].done:
+            jobs[0]._block_until_done(deadline)
+            progress = _Progress([job for job in jobs if job.done])
+        else:
+            progress = _poll_until(jobs, deadline, poll or jobs[0].poll, enough)
+    if len(progress.finished) < enough:
         what = f"{len(jobs)} job(s)" if mode is WaitMode.ALL else f"any of {len(jobs)} job(s)"
-        _timed_out(jobs, deadline, policy, what)
-    return finished
+        _timed_out(jobs, deadline, policy, what, progress.error)
+    return progress.finished
 
 
 def as_completed(
@@ -409,19 +465,26 @@ def as_completed(
     poll: PollPolicy | None = None,
     on_timeout: OnTimeout | str = OnTimeout.FAIL,
 ) -> Iterator[Job]:
-    """Yield jobs as they become final, sharing refreshes; the whole iteration has one deadline."""
-    remaining = list(jobs)
+    """Yield jobs as they become final, sharing refreshes; the whole iteration has one deadline.
+
+    The deadline bounds the requests made while polling, not the caller's
+    own work between two yielded jobs.
+    """
+    remaining = _checked_jobs(jobs)
+    policy = OnTimeout.parse(on_timeout)
+    deadline = Deadline(timeout, "wait")
     if not remaining:
         return
-    policy = OnTimeout.parse(on_timeout)
-    deadline = Deadline(timeout)
     poll = poll or remaining[0].poll
     intervals = poll.intervals()  # one backoff for the whole iteration
     while remaining:
-        finished = _poll_until(remaining, deadline, poll, 1, intervals)
-        if not finished:
-            _timed_out(remaining, deadline, policy, f"{len(remaining)} remaining job(s)")
+        with bounded(deadline):
+            progress = _poll_until(remaining, deadline, poll, 1, intervals)
+        if not progress.finished:
+            _timed_out(
+                remaining, deadline, policy, f"{len(remaining)} remaining job(s)", progress.error
+            )
             return
-        for job in finished:
+        for job in progress.finished:
             remaining.remove(job)
             yield job

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobharness.transport.redaction import MASK, redact
+from jobharness.redaction import MASK, redact
 
 
 @dataclass(frozen=True)

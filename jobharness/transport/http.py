@@ -1,10 +1,14 @@
-"""HTTP transport: a pooled session factory and a request helper with one error tree.
+"""HTTP transport: pooled sessions, requests that end by their deadline, one error tree.
 
 * keep-alive pooling through one :class:`requests.Session` per client;
-* a timeout on every request;
-* automatic retries with backoff for idempotent requests only
-  (``GET``, ``HEAD``, ``OPTIONS``, ``PUT``, ``DELETE``); a ``POST`` is retried
-  only for a status the caller names as "refused before running" (``retry_statuses``);
+* every request has a deadline: its ``request_timeout``, or the deadline of
+  the wait it is made for (:mod:`jobharness.deadline`) when that is earlier.
+  Connecting, sending, every read and every retry fit in it, and a server
+  that drips its answer is cut off when it passes (:mod:`~.guard`);
+* answers have a size limit (``max_reply_bytes``);
+* retries follow the one :class:`~jobharness.transport.retry.RetryPolicy`:
+  idempotent requests after lost answers and 502/503/504, any request only
+  when nothing was sent or the server said it refused before acting;
 * TLS verified by default;
 * every failure is a :class:`~jobharness.errors.TransportError` with the method,
   the URL and a redacted snippet of what came back.
@@ -12,80 +16,137 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
-from urllib3.util.retry import Retry
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from jobharness.deadline import Deadline, describe_limit, request_deadline
 from jobharness.errors import (
     AuthenticationFailed,
     ConfigurationError,
+    ConnectionLost,
     NotFound,
     ProtocolError,
     RequestTimedOut,
     ServerError,
     ServerUnreachable,
+    TLSFailed,
+    TransportError,
 )
-from jobharness.transport.redaction import Redactor, snippet
+from jobharness.redaction import Redactor, snippet
+from jobharness.resources import Closing
+from jobharness.transport import guard
+from jobharness.transport.retry import (
+    IDEMPOTENT_METHODS,
+    RETRY_STATUSES,
+    RetryPolicy,
+    is_idempotent,
+    retry_after_seconds,
+)
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "RETRY_STATUSES",
+    "ErrorFactory",
+    "HttpTransport",
+    "default_error",
+    "make_session",
+    "normalize_base_url",
+]
 
 log = logging.getLogger("jobharness.http")
 
-
-class _RetryNotice(logging.Filter):
-    """Demotes urllib3's "Retrying ..." warnings to DEBUG: a retried idempotent request is
-    routine, and Robot Framework would otherwise show each one as a test warning."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and str(record.msg).startswith("Retrying"):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return True
-
-
-_pool_log = logging.getLogger("urllib3.connectionpool")
-if not any(isinstance(f, _RetryNotice) for f in _pool_log.filters):
-    _pool_log.addFilter(_RetryNotice())
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-RETRY_STATUSES = (502, 503, 504)
+DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024
+"""The largest answer a client reads by default (64 MiB)."""
+READ_CHUNK = 256 * 1024
+SHORTEST_ATTEMPT = 0.001
+"""An attempt with less time than this left is not started: the deadline has passed."""
 
 ErrorFactory = Callable[[requests.Response, str], ServerError]
 
 
+# -- connections that a deadline can cut -------------------------------------------------------
+
+
+class _GuardedConnection(HTTPConnection):
+    """An urllib3 connection whose sockets the active :class:`~.guard.SocketGuard` may cut."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        guard.attach(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        guard.attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    """The TLS twin of :class:`_GuardedConnection` (the raw socket is cut during the handshake)."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        guard.attach(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        guard.attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _GuardedPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """A requests adapter that never retries on its own and whose sockets deadlines can cut."""
+
+    def __init__(self, pool_size: int = 10) -> None:
+        super().__init__(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **kw: Any
+    ) -> None:
+        """Build the pool manager with the guarded connection pools."""
+        super().init_poolmanager(connections, maxsize, block, **kw)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedPool, "https": _GuardedHTTPSPool}
+
+
+def mount_deadline_adapter(session: requests.Session, pool_size: int = 10) -> requests.Session:
+    """Mount :class:`DeadlineAdapter` on ``session`` for ``http://`` and ``https://``."""
+    adapter = DeadlineAdapter(pool_size)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def make_session(
     *,
-    retries: int = 3,
-    backoff: float = 0.1,
     pool_size: int = 10,
     verify: bool | str = True,
     headers: Mapping[str, str] | None = None,
 ) -> requests.Session:
-    """Build a keep-alive session that retries idempotent requests with exponential backoff.
+    """A keep-alive session whose requests deadlines can cut (retries are the transport's).
 
     ``verify`` is ``True`` (system trust store), a CA bundle path, or ``False``
     only when the caller explicitly turns verification off.
     """
-    retry = Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=IDEMPOTENT_METHODS,
-        raise_on_status=False,
-        respect_retry_after_header=True,
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
-    session = requests.Session()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    session = mount_deadline_adapter(requests.Session(), pool_size)
     session.verify = verify
     session.headers["User-Agent"] = "jobharness"
     if headers:
@@ -95,7 +156,7 @@ def make_session(
 
 def normalize_base_url(url: str, server_name: str = "server") -> str:
     """``url`` with exactly one trailing slash; a ConfigurationError if it is not absolute."""
-    if not url or "://" not in url:
+    if not isinstance(url, str) or not url or "://" not in url:
         raise ConfigurationError(
             f"{server_name} URL must be absolute (http://host:port/...), got {url!r}"
         )
@@ -113,10 +174,12 @@ def default_error(response: requests.Response, message: str) -> ServerError:
     return cls(message, url=response.url, status=response.status_code, body=body, response=response)
 
 
-class HttpTransport:
-    """Requests against one base URL, with timeouts, retries and clear errors.
+class HttpTransport(Closing):
+    """Requests against one base URL, each ending by its deadline, retried by one policy.
 
-    ``error_factory`` turns an unexpected status into the backend's own
+    ``request_timeout`` is how long one call may take, retries included,
+    unless the wait it is made for ends sooner. ``error_factory`` turns an
+    unexpected status into the backend's own
     :class:`~jobharness.errors.ServerError` subclass.
     """
 
@@ -124,23 +187,32 @@ class HttpTransport:
         self,
         base_url: str,
         *,
-        timeout: float = 30.0,
+        request_timeout: float = 30.0,
         session: requests.Session | None = None,
         verify: bool | str = True,
-        retries: int = 3,
-        backoff: float = 0.1,
+        retry: RetryPolicy | None = None,
         redactor: Redactor | None = None,
         error_factory: ErrorFactory = default_error,
         server_name: str = "server",
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
         self.base_url = normalize_base_url(base_url, server_name)
-        self.timeout = timeout
-        self.backoff = backoff
-        self.retries = retries
+        self.request_timeout = request_timeout
+        self.retry = retry or RetryPolicy()
         self.redact = redactor or Redactor()
         self.error_factory = error_factory
         self.server_name = server_name
-        self.session = session or make_session(retries=retries, backoff=backoff, verify=verify)
+        self.max_reply_bytes = max_reply_bytes
+        if session is None:
+            session = make_session(verify=verify)
+        else:
+            mount_deadline_adapter(session)
+        self.session = session
+
+    @property
+    def timeout(self) -> float:
+        """The request timeout (its older name)."""
+        return self.request_timeout
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` (relative to the base URL; a leading ``/`` is ignored)."""
@@ -154,55 +226,137 @@ class HttpTransport:
         expect: Collection[int] = (200,),
         retry_statuses: Collection[int] = (),
         timeout: float | None = None,
+        idempotent: bool | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one request and return the response if its status is in ``expect``.
+        """Send one request and return the response, read whole, if its status is in ``expect``.
 
-        ``retry_statuses`` lists statuses after which the server is known not to
-        have acted on the request (a sandbox 503, say); only those are retried
-        for a non-idempotent method, with the same backoff as the session.
+        ``timeout`` (default: the request timeout) is how long this call may
+        take, retries included; an enclosing wait's deadline shortens it.
+        ``retry_statuses`` lists statuses after which the server is known not
+        to have acted on the request (a sandbox 503, say): those are retried
+        for any method, others only for idempotent ones: by default GET, HEAD,
+        OPTIONS, PUT and DELETE; ``idempotent`` says so for another request
+        that may be repeated without harm (a cancel).
         """
         url = self.url(path)
-        attempts = 1 + (self.retries if retry_statuses else 0)
-        for attempt in range(attempts):
-            response = self._send(method, url, timeout, kwargs)
-            if response.status_code in retry_statuses and attempt + 1 < attempts:
-                response.close()
-                time.sleep(self.backoff * (2**attempt))
+        deadline = request_deadline(self.request_timeout if timeout is None else timeout)
+        if idempotent is None:
+            idempotent = is_idempotent(method)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._attempt(method, url, deadline, kwargs)
+            except TransportError as exc:
+                pause = self.retry.after_error(attempt, exc, idempotent, deadline)
+                if pause is None:
+                    raise
+                log.debug(
+                    "%s %s failed (%s); again in %.2f s", method, self.redact(url), exc, pause
+                )
+                deadline.sleep(pause)
                 continue
-            break
-        if response.status_code not in expect:
-            raise self.error_factory(response, self.describe_failure(response))
-        return response
+            if response.status_code in expect:
+                return response
+            pause = self.retry.after_status(
+                attempt,
+                response.status_code,
+                idempotent,
+                deadline,
+                retry_statuses,
+                retry_after_seconds(response.headers.get("Retry-After")),
+            )
+            if pause is None:
+                raise self.error_factory(response, self.describe_failure(response))
+            log.debug(
+                "%s %s -> %s; again in %.2f s",
+                method,
+                self.redact(url),
+                response.status_code,
+                pause,
+            )
+            deadline.sleep(pause)
 
-    def _send(
-        self, method: str, url: str, timeout: float | None, kwargs: dict[str, Any]
+    def _attempt(
+        self, method: str, url: str, deadline: Deadline, kwargs: dict[str, Any]
     ) -> requests.Response:
         what = f"{method} {self.redact(url)}"
+        left = deadline.remaining()
+        if left < SHORTEST_ATTEMPT:
+            raise self._timed_out(what, url, deadline)
         started = time.monotonic()
-        try:
-            response = self.session.request(method, url, timeout=timeout or self.timeout, **kwargs)
-        except requests.ConnectionError as exc:
-            if _is_read_timeout(exc):
-                raise RequestTimedOut(
-                    f"{what}: {self.server_name} did not answer within "
-                    f"{timeout or self.timeout:g} s",
-                    url=url,
-                ) from exc
-            raise ServerUnreachable(
+        with guard.SocketGuard(deadline) as cut:
+            try:
+                response = self.session.request(method, url, timeout=left, stream=True, **kwargs)
+                self._read_body(response, what)
+                if cut.fired:  # the cut looked like the end of a body sent without a length
+                    raise self._timed_out(what, url, deadline)
+            except requests.RequestException as exc:
+                if cut.fired or deadline.expired:
+                    raise self._timed_out(what, url, deadline) from None
+                raise self._failure(exc, what, url, deadline) from exc
+            except (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
+                if cut.fired or deadline.expired:
+                    raise self._timed_out(what, url, deadline) from None
+                raise ConnectionLost(f"{what}: {self.redact(str(exc))}", url=url) from exc
+        log.debug("%s -> %s in %.3f s", what, response.status_code, time.monotonic() - started)
+        return response
+
+    def _read_body(self, response: requests.Response, what: str) -> None:
+        """Read the body in chunks up to :attr:`max_reply_bytes`; keep it on the response."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_reply_bytes:
+            response.close()
+            raise self._too_large(what, response.url, f"announced {int(declared)} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(READ_CHUNK):
+            size += len(chunk)
+            if size > self.max_reply_bytes:
+                response.close()
+                raise self._too_large(what, response.url, "sent more")
+            chunks.append(chunk)
+        # what requests itself does once it has read a body
+        response._content = b"".join(chunks)
+        response._content_consumed = True  # type: ignore[attr-defined]
+
+    def _too_large(self, what: str, url: str, detail: str) -> ProtocolError:
+        return ProtocolError(
+            f"{what}: {self.server_name} {detail}; answers are limited to "
+            f"{self.max_reply_bytes} bytes",
+            url=url,
+        )
+
+    def _timed_out(self, what: str, url: str, deadline: Deadline) -> RequestTimedOut:
+        return RequestTimedOut(
+            f"{what}: {self.server_name} did not answer within {describe_limit(deadline)}",
+            url=url,
+        )
+
+    def _failure(
+        self, exc: requests.RequestException, what: str, url: str, deadline: Deadline
+    ) -> TransportError:
+        if isinstance(exc, requests.exceptions.SSLError):
+            return TLSFailed(
+                f"{what}: TLS with {self.server_name} at {self.redact(self.base_url)} failed: "
+                f"{self.redact(_root_cause(exc))}",
+                url=url,
+            )
+        if isinstance(exc, requests.Timeout):
+            return self._timed_out(what, url, deadline)
+        if isinstance(exc, requests.ConnectionError) and _never_sent(exc):
+            return ServerUnreachable(
                 f"{what}: cannot reach {self.server_name} at {self.redact(self.base_url)}: "
                 f"{self.redact(_root_cause(exc))}",
                 url=url,
-            ) from exc
-        except requests.Timeout as exc:
-            raise RequestTimedOut(
-                f"{what}: {self.server_name} did not answer within {timeout or self.timeout:g} s",
-                url=url,
-            ) from exc
-        except requests.RequestException as exc:
-            raise ServerUnreachable(f"{what}: {self.redact(str(exc))}", url=url) from exc
-        log.debug("%s -> %s in %.3f s", what, response.status_code, time.monotonic() - started)
-        return response
+            )
+        if isinstance(exc, requests.exceptions.InvalidURL):
+            return ServerUnreachable(f"{what}: {self.redact(str(exc))}", url=url)
+        return ConnectionLost(
+            f"{what}: the connection to {self.server_name} broke: {self.redact(_root_cause(exc))}",
+            url=url,
+        )
 
     def describe_failure(self, response: requests.Response) -> str:
         """``POST http://h/execute/ -> 400 Bad Request: <body snippet>``, redacted."""
@@ -232,10 +386,11 @@ class HttpTransport:
         self.session.close()
 
 
-def _is_read_timeout(exc: requests.ConnectionError) -> bool:
-    """True when urllib3's retry wrapping hides a read timeout inside a ConnectionError."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, ReadTimeoutError)
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection could not even be made (refused, DNS): nothing was sent."""
+    reason = exc.args[0] if exc.args else None
+    inner = getattr(reason, "reason", reason)
+    return isinstance(inner, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError))
 
 
 def _root_cause(exc: BaseException) -> str:

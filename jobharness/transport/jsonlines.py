@@ -15,7 +15,10 @@ server closes the connection. This module provides
 * :class:`JsonLinesClient`: connects (``TCP_NODELAY`` on, TLS when given a
   context), sends one request and returns a :class:`LineConnection` whose
   :meth:`~LineConnection.read_message` reads with a deadline in short read slices,
-  so signals (Robot's timeouts, pytest-timeout, Ctrl-C) can cut in.
+  so signals (Robot's timeouts, pytest-timeout, Ctrl-C) can cut in. Connecting,
+  the TLS handshake, sending and every read end by the deadline of the request
+  (its ``request_timeout``, or the deadline of the wait it is made for), however
+  slowly the server sends; lines are limited to ``max_line_bytes``.
 
 A connection closed before any reply line is reported as
 :class:`RequestRejected`: the servers here answer a request they cannot decode
@@ -35,37 +38,47 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from jobharness.deadline import Deadline, describe_limit, request_deadline
 from jobharness.errors import (
+    ConnectionLost,
     ProtocolError,
     RequestTimedOut,
     ServerError,
     ServerUnreachable,
+    TLSFailed,
     TransportError,
     ValidationError,
 )
-from jobharness.jobs import Deadline
+from jobharness.redaction import Redactor, snippet
 from jobharness.resources import Closing
-from jobharness.transport.redaction import Redactor, snippet
+from jobharness.transport.retry import RetryPolicy
+
+__all__ = [
+    "ConnectionLost",
+    "JsonLinesClient",
+    "LineConnection",
+    "RequestRejected",
+    "TLSFailed",
+    "decode_line",
+    "encode_json",
+    "encode_line",
+    "format_float",
+]
 
 log = logging.getLogger("jobharness.jsonlines")
 
 READ_SLICE = 0.1
 RECV_SIZE = 65536
 QUICKACK_READS = 4
+MAX_LINE_BYTES = 32 * 1024 * 1024
+"""The longest reply line a connection accepts by default (32 MiB)."""
+SHORTEST_READ = 0.001
 
 _decode_json = json.JSONDecoder().decode
 
 
 class RequestRejected(ServerError):
     """The server closed the connection without any reply to the request."""
-
-
-class ConnectionLost(TransportError):
-    """The connection broke (reset, or closed in the middle of a line) after it was set up."""
-
-
-class TLSFailed(ServerUnreachable):
-    """The TLS handshake failed (certificate not trusted, protocol version refused, ...)."""
 
 
 # -- encoding ---------------------------------------------------------------------------------
@@ -184,8 +197,10 @@ def set_low_latency(sock: socket.socket) -> None:
 class LineConnection(Closing):
     """One open connection: send the request line, then read reply messages until EOF.
 
-    Reads wait in slices of ``read_slice`` seconds and give up at the deadline
-    passed to :meth:`read_message`.
+    Every read waits at most ``read_slice`` seconds (so signals can cut in)
+    and never past the deadline passed to :meth:`read_message`: a server that
+    drips bytes is cut off when the deadline passes, whatever it sends. A
+    line longer than ``max_line_bytes`` is a :class:`ProtocolError`.
     """
 
     def __init__(
@@ -195,13 +210,15 @@ class LineConnection(Closing):
         *,
         read_slice: float = READ_SLICE,
         redact: Callable[[str], str] | None = None,
+        max_line_bytes: int = MAX_LINE_BYTES,
     ) -> None:
         self.sock = sock
         self.source = source
         self.read_slice = read_slice
         self.redact = redact or (lambda text: text)
+        self.max_line_bytes = max_line_bytes
         self.lines_read = 0
-        self._partial = b""
+        self._partial = bytearray()
         self._lines: list[bytes] = []
         self._next = 0
         self._eof = False
@@ -209,30 +226,46 @@ class LineConnection(Closing):
         # the first replies (harpd's acknowledgement and result, two small writes)
         # are where a delayed ACK stalls a peer that leaves Nagle on
         self._quickacks_left = QUICKACK_READS if self._quickack is not None else 0
-        self._sliced = False
+        self._sock_timeout: float | None = None
 
-    def send(self, data: bytes) -> None:
-        """Send raw bytes (a request line)."""
+    def send(self, data: bytes, deadline: Deadline | None = None) -> None:
+        """Send raw bytes (a request line), within ``deadline`` if given."""
         try:
+            if deadline is not None:
+                self._settimeout(max(deadline.remaining(), SHORTEST_READ))
             self.sock.sendall(data)
+        except TimeoutError:
+            raise RequestTimedOut(
+                f"{self.source} did not take the request within {describe_limit(deadline)}"
+                if deadline is not None
+                else f"{self.source} did not take the request"
+            ) from None
         except OSError as exc:
             raise ConnectionLost(f"cannot send to {self.source}: {exc}") from exc
 
+    def _settimeout(self, seconds: float) -> None:
+        if seconds != self._sock_timeout:
+            self.sock.settimeout(seconds)
+            self._sock_timeout = seconds
+
+    def _timed_out(self, deadline: Deadline) -> RequestTimedOut:
+        return RequestTimedOut(
+            f"{self.source} sent no complete line within {describe_limit(deadline)}"
+        )
+
     def _recv(self, deadline: Deadline) -> bytes:
-        if not self._sliced:
-            self.sock.settimeout(self.read_slice)
-            self._sliced = True
         while True:
+            left = deadline.remaining()
+            if left <= 0:
+                raise self._timed_out(deadline)
+            self._settimeout(min(self.read_slice, max(left, SHORTEST_READ)))
             try:
                 if self._quickacks_left and self._quickack is not None:
                     self._quickacks_left -= 1
                     self.sock.setsockopt(socket.IPPROTO_TCP, self._quickack, 1)
                 return self.sock.recv(RECV_SIZE)
             except (TimeoutError, ssl.SSLWantReadError):
-                if deadline.expired:
-                    raise RequestTimedOut(
-                        f"{self.source} sent no complete line within {deadline.timeout:g} s"
-                    ) from None
+                continue
             except OSError as exc:
                 if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED) or isinstance(
                     exc, ssl.SSLError
@@ -244,6 +277,31 @@ class LineConnection(Closing):
                     f"reading from {self.source} failed: {self.redact(str(exc))}"
                 ) from exc
 
+    def _too_long(self, size: int) -> ProtocolError:
+        shown = self.redact(snippet(bytes(self._partial[:200])))
+        return ProtocolError(
+            f"{self.source} sent a line of more than {self.max_line_bytes} bytes "
+            f"({size} so far, no end of line): {shown!r}",
+            snippet=shown,
+        )
+
+    def _take(self, chunk: bytes) -> None:
+        """Add a received chunk: split off its complete lines, keep the unfinished tail."""
+        cut = chunk.find(b"\n")
+        if cut < 0:
+            self._partial += chunk
+            if len(self._partial) > self.max_line_bytes:
+                raise self._too_long(len(self._partial))
+            return
+        lines = chunk.split(b"\n")
+        if self._partial:
+            self._partial += lines[0]
+            if len(self._partial) > self.max_line_bytes:
+                raise self._too_long(len(self._partial))
+            lines[0] = bytes(self._partial)
+        self._partial = bytearray(lines.pop())
+        self._lines, self._next = lines, 0
+
     def read_line(self, deadline: Deadline) -> bytes | None:
         """The next raw line without its ``\\n``, or ``None`` at a clean end of the connection."""
         while True:
@@ -253,7 +311,7 @@ class LineConnection(Closing):
                 self.lines_read += 1
                 return line
             if self._eof:
-                rest, self._partial = self._partial, b""
+                rest, self._partial = bytes(self._partial), bytearray()
                 if rest and not rest.isspace():
                     raise ConnectionLost(
                         f"{self.source} closed the connection in the middle of a line: "
@@ -264,10 +322,7 @@ class LineConnection(Closing):
             if not chunk:
                 self._eof = True
                 continue
-            # split every complete line of the chunk at once; keep the unfinished tail
-            lines = (self._partial + chunk).split(b"\n")
-            self._partial = lines.pop()
-            self._lines, self._next = lines, 0
+            self._take(chunk)
 
     def read_message(self, deadline: Deadline) -> dict[str, Any] | None:
         """The next reply as a JSON object, or ``None`` when the server closed the connection."""
@@ -321,9 +376,11 @@ class LineConnection(Closing):
 class JsonLinesClient:
     """Opens one connection per request to ``host:port`` (TLS when ``tls`` is given).
 
-    ``timeout`` bounds connecting (and the TLS handshake) and is the default
-    deadline for replies; ``name`` is how errors call the server (``harp
-    dispatcher``); ``max_request_bytes`` rejects too long request lines locally.
+    ``request_timeout`` bounds one request (connecting, the TLS handshake and
+    the reply) unless the wait it is made for ends sooner; ``name`` is how
+    errors call the server (``harp dispatcher``); ``max_request_bytes``
+    rejects too long request lines locally, ``max_line_bytes`` too long
+    reply lines; ``retry`` says when a request is sent again.
     """
 
     def __init__(
@@ -333,13 +390,15 @@ class JsonLinesClient:
         *,
         tls: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
-        timeout: float = 30.0,
+        request_timeout: float = 30.0,
         read_slice: float = READ_SLICE,
         name: str = "server",
         redactor: Redactor | None = None,
         max_request_bytes: int | None = None,
+        max_line_bytes: int = MAX_LINE_BYTES,
+        retry: RetryPolicy | None = None,
     ) -> None:
-        if not host:
+        if not isinstance(host, str) or not host:
             raise ValidationError("a host name or address is required", f"{name} host")
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise ValidationError(
@@ -349,11 +408,18 @@ class JsonLinesClient:
         self.port = port
         self.tls = tls
         self.server_hostname = server_hostname or host
-        self.timeout = timeout
+        self.request_timeout = request_timeout
         self.read_slice = read_slice
         self.name = name
         self.redact = redactor or Redactor()
         self.max_request_bytes = max_request_bytes
+        self.max_line_bytes = max_line_bytes
+        self.retry = retry or RetryPolicy()
+
+    @property
+    def timeout(self) -> float:
+        """The request timeout (its older name)."""
+        return self.request_timeout
 
     @property
     def address(self) -> str:
@@ -371,14 +437,25 @@ class JsonLinesClient:
         """How messages name the server: ``harp dispatcher at tcp://127.0.0.1:3502``."""
         return f"{self.name} at {self.url}"
 
-    def connect(self, timeout: float | None = None) -> socket.socket:
+    def deadline(self, timeout: float | None = None) -> Deadline:
+        """The deadline of one request: ``timeout`` (default the request timeout) or the wait's."""
+        return request_deadline(self.request_timeout if timeout is None else timeout)
+
+    def connect(self, deadline: Deadline | None = None) -> socket.socket:
         """Open a connection (TLS handshake included) or raise :class:`ServerUnreachable`."""
-        limit = self.timeout if timeout is None else timeout
+        deadline = deadline or self.deadline()
+        left = deadline.remaining()
+        if left <= 0:
+            raise RequestTimedOut(
+                f"cannot reach {self.source}: no time left ({describe_limit(deadline)})",
+                url=self.url,
+            )
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=limit)
+            sock = socket.create_connection((self.host, self.port), timeout=left)
         except TimeoutError as exc:
-            raise ServerUnreachable(
-                f"cannot reach {self.source}: no connection within {limit:g} s", url=self.url
+            raise RequestTimedOut(
+                f"cannot reach {self.source}: no connection within {describe_limit(deadline)}",
+                url=self.url,
             ) from exc
         except OSError as exc:
             reason = exc.strerror or str(exc)
@@ -386,13 +463,16 @@ class JsonLinesClient:
         try:
             set_low_latency(sock)
             if self.tls is not None:
-                sock = self.tls.wrap_socket(sock, server_hostname=self.server_hostname)
+                sock = self._handshake(sock, deadline)
         except ssl.SSLError as exc:
             sock.close()
             reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
             raise TLSFailed(
                 f"TLS handshake with {self.source} failed: {reason}", url=self.url
             ) from exc
+        except RequestTimedOut:
+            sock.close()
+            raise
         except OSError as exc:
             sock.close()
             raise ServerUnreachable(
@@ -401,16 +481,47 @@ class JsonLinesClient:
             ) from exc
         return sock
 
-    def open(self, request: Mapping[str, Any] | bytes, *, what: str = "request") -> LineConnection:
+    def _handshake(self, sock: socket.socket, deadline: Deadline) -> ssl.SSLSocket:
+        """The TLS handshake, step by step, so that a server that drips it is cut off in time."""
+        assert self.tls is not None
+        wrapped = self.tls.wrap_socket(
+            sock, server_hostname=self.server_hostname, do_handshake_on_connect=False
+        )
+        while True:
+            left = deadline.remaining()
+            if left <= 0:
+                raise RequestTimedOut(
+                    f"TLS handshake with {self.source} did not end within "
+                    f"{describe_limit(deadline)}",
+                    url=self.url,
+                )
+            # in timeout mode one call is bounded as a whole, and the next one resumes it
+            wrapped.settimeout(min(self.read_slice, max(left, SHORTEST_READ)))
+            with contextlib.suppress(TimeoutError):
+                wrapped.do_handshake()
+                return wrapped
+
+    def open(
+        self,
+        request: Mapping[str, Any] | bytes,
+        *,
+        what: str = "request",
+        deadline: Deadline | None = None,
+    ) -> LineConnection:
         """Connect and send one request (a mapping, or an already encoded line)."""
         line = request if isinstance(request, bytes) else self.encode(request, what)
+        deadline = deadline or self.deadline()
         started = time.monotonic()
         connection = LineConnection(
-            self.connect(), self.source, read_slice=self.read_slice, redact=self.redact
+            self.connect(deadline),
+            self.source,
+            read_slice=self.read_slice,
+            redact=self.redact,
+            max_line_bytes=self.max_line_bytes,
         )
         try:
-            connection.send(line)
-        except ConnectionLost:
+            connection.send(line, deadline)
+        except BaseException:
             connection.close()
             raise
         log.debug("%s: sent %s in %.3f s", self.source, what, time.monotonic() - started)
@@ -421,15 +532,36 @@ class JsonLinesClient:
         return encode_line(request, what, self.max_request_bytes)
 
     def exchange(
-        self, request: Mapping[str, Any], *, what: str = "request", timeout: float | None = None
+        self,
+        request: Mapping[str, Any],
+        *,
+        what: str = "request",
+        timeout: float | None = None,
+        idempotent: bool = False,
     ) -> dict[str, Any]:
-        """Send ``request`` and return the first reply; EOF first is :class:`RequestRejected`."""
-        deadline = Deadline(self.timeout if timeout is None else timeout)
-        with self.open(request, what=what) as connection:
-            reply = connection.read_message(deadline)
-        if reply is None:
-            raise self.rejected(what)
-        return reply
+        """Send ``request`` and return the first reply; EOF first is :class:`RequestRejected`.
+
+        ``timeout`` (default: the request timeout) is how long this call may
+        take, retries included. An ``idempotent`` request is sent again after
+        a lost or cut connection; any request after a refused connection.
+        """
+        line = self.encode(request, what)
+        deadline = self.deadline(timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self.open(line, what=what, deadline=deadline) as connection:
+                    reply = connection.read_message(deadline)
+                if reply is None:
+                    raise self.rejected(what)
+                return reply
+            except TransportError as exc:
+                pause = self.retry.after_error(attempt, exc, idempotent, deadline)
+                if pause is None:
+                    raise
+                log.debug("%s: %s failed (%s); again in %.2f s", self.source, what, exc, pause)
+                deadline.sleep(pause)
 
     def rejected(self, what: str) -> RequestRejected:
         """The error for a connection closed before any reply to ``what``."""

@@ -15,8 +15,9 @@ from jobharness.errors import (
     ServerError,
     ServerUnreachable,
 )
+from jobharness.redaction import Redactor
 from jobharness.transport.http import HttpTransport
-from jobharness.transport.redaction import Redactor
+from jobharness.transport.retry import RetryPolicy
 
 
 def counting(status_sequence):
@@ -32,20 +33,20 @@ def counting(status_sequence):
 
 def test_get_is_retried_on_503(http_server):
     handler, calls = counting([503, 503, 200])
-    transport = HttpTransport(http_server(handler), backoff=0.001)
+    transport = HttpTransport(http_server(handler), retry=RetryPolicy(backoff=0.001))
     assert transport.json(transport.request("GET", "x/")) == {"ok": True}
     assert calls == ["GET", "GET", "GET"]
 
 
 def test_post_is_never_retried_unless_the_status_is_named(http_server):
     handler, calls = counting([503, 200])
-    transport = HttpTransport(http_server(handler), backoff=0.001)
+    transport = HttpTransport(http_server(handler), retry=RetryPolicy(backoff=0.001))
     with pytest.raises(ServerError) as info:
         transport.request("POST", "x/")
     assert info.value.status == 503 and calls == ["POST"]
 
     handler, calls = counting([503, 200])
-    transport = HttpTransport(http_server(handler), backoff=0.001)
+    transport = HttpTransport(http_server(handler), retry=RetryPolicy(backoff=0.001))
     transport.request("POST", "x/", retry_statuses=(503,))
     assert calls == ["POST", "POST"]
 
@@ -74,7 +75,7 @@ def test_unreachable_server_names_its_url():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    transport = HttpTransport(f"http://127.0.0.1:{port}", retries=0)
+    transport = HttpTransport(f"http://127.0.0.1:{port}", retry=RetryPolicy(retries=0))
     with pytest.raises(ServerUnreachable, match=f"127.0.0.1:{port}"):
         transport.request("GET", "x")
 
@@ -86,7 +87,7 @@ def test_request_timeout_is_reported(http_server):
         time.sleep(0.5)
         return Response("{}")
 
-    transport = HttpTransport(http_server(slow), timeout=0.05, retries=0)
+    transport = HttpTransport(http_server(slow), request_timeout=0.05, retry=RetryPolicy(retries=0))
     with pytest.raises(RequestTimedOut, match=r"did not answer within 0\.05 s"):
         transport.request("GET", "x")
 
@@ -109,7 +110,7 @@ def test_base_path_prefix_is_kept(http_server):
 
 
 def test_retries_are_logged_at_debug_not_warning(caplog):
-    """A connection the server drops is retried; urllib3's warning about it becomes DEBUG."""
+    """A connection the server drops is retried, logged at DEBUG only (Robot shows warnings)."""
     import logging
     import threading
 
@@ -126,10 +127,13 @@ def test_retries_are_logged_at_debug_not_warning(caplog):
         second.close()
 
     threading.Thread(target=serve, daemon=True).start()
-    transport = HttpTransport(f"http://127.0.0.1:{listener.getsockname()[1]}", backoff=0.001)
-    with caplog.at_level(logging.DEBUG, logger="urllib3"):
+    transport = HttpTransport(
+        f"http://127.0.0.1:{listener.getsockname()[1]}", retry=RetryPolicy(backoff=0.001)
+    )
+    with caplog.at_level(logging.DEBUG):
         assert transport.json(transport.request("GET", "x/")) == {}
     listener.close()
-    retried = [r for r in caplog.records if str(r.msg).startswith("Retrying")]
-    assert retried, "the dropped connection was not retried"
-    assert all(r.levelno == logging.DEBUG for r in retried)
+    retried = [r for r in caplog.records if "again in" in r.getMessage()]
+    assert len(retried) == 1, "the dropped connection was not retried"
+    assert retried[0].levelno == logging.DEBUG
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

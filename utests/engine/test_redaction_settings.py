@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from jobharness.redaction import MASK, Redactor, redact, redact_mapping, snippet
 from jobharness.settings import Setting, resolve
-from jobharness.transport.redaction import MASK, Redactor, redact, redact_mapping, snippet
 
 
 def test_known_secret_values_are_masked():

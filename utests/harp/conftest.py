@@ -1,7 +1,7 @@
 """Fixtures of the harp client tests.
 
 The clients are tested against real embedded servers: the plugin's session
-pair (``harp_servers``, ``harp_caller``, ``harpd``), and per-test pairs with
+pair (``harp_server``, ``harp``, ``harpd``), and per-test pairs with
 injected faults from ``start_harp``. ``line_server`` is the one stand-in: a
 loopback TCP server that answers with whatever bytes a test gives it, for
 replies the real servers cannot be made to send (garbage, half a line).
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from jobharness.backends.harp import HarpCaller
-from jobharness.backends.harp.targets import HarpTargets, embedded_targets
+from jobharness.backends.harp.target import HarpTargets, embedded_targets
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def caller_for() -> Callable[..., HarpCaller]:
     """A caller with short waits for a pair started by ``start_harp``."""
 
     def make(targets: HarpTargets, **kwargs: object) -> HarpCaller:
-        options: dict[str, object] = {"timeout": 10.0, "wait_timeout": 20.0, **kwargs}
+        options: dict[str, object] = {"request_timeout": 10.0, "wait_timeout": 20.0, **kwargs}
         return targets.caller(**options)
 
     return make

@@ -18,6 +18,7 @@ from jobharness.backends.harp import (
     RequestRejected,
     UnknownJob,
 )
+from jobharness.deadline import Deadline
 from jobharness.errors import (
     JobCancelled,
     JobFailed,
@@ -25,7 +26,7 @@ from jobharness.errors import (
     ValidationError,
     WaitTimeout,
 )
-from jobharness.jobs import Deadline, JobState, wait_for
+from jobharness.jobs import JobState, wait_for
 
 
 def wait_until_started(call: RemoteCall, timeout: float = 10.0) -> None:
@@ -36,14 +37,14 @@ def wait_until_started(call: RemoteCall, timeout: float = 10.0) -> None:
         deadline.sleep(0.05)
 
 
-def test_submit_and_get_positional_and_keyword(harp_caller: HarpCaller) -> None:
-    assert harp_caller.local.add(2, 40).get() == {"sum": 42, "difference": -38}
-    assert harp_caller.host("local").add(a=5, b=3).get() == {"sum": 8, "difference": 2}
-    assert harp_caller.local.ping().get() == "pong"
+def test_submit_and_get_positional_and_keyword(harp: HarpCaller) -> None:
+    assert harp.local.add(2, 40).get() == {"sum": 42, "difference": -38}
+    assert harp.host("local").add(a=5, b=3).get() == {"sum": 8, "difference": 2}
+    assert harp.local.ping().get() == "pong"
 
 
-def test_call_is_a_harp_job_with_native_state(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.ping()
+def test_call_is_a_harp_job_with_native_state(harp: HarpCaller) -> None:
+    call = harp.local.ping()
     assert isinstance(call, RemoteCall) and call.backend == "harp"
     assert call.id() == call.id and uuid.UUID(call.id)
     result = call.wait(20)
@@ -52,9 +53,9 @@ def test_call_is_a_harp_job_with_native_state(harp_caller: HarpCaller) -> None:
     assert call.name == "local.ping"
 
 
-def test_mixing_positional_and_keyword_arguments_raises_locally(harp_caller: HarpCaller) -> None:
+def test_mixing_positional_and_keyword_arguments_raises_locally(harp: HarpCaller) -> None:
     with pytest.raises(ValidationError, match="positional or keyword arguments, not both"):
-        harp_caller.local.add(1, b=2)
+        harp.local.add(1, b=2)
 
 
 @pytest.mark.parametrize(
@@ -68,15 +69,15 @@ def test_mixing_positional_and_keyword_arguments_raises_locally(harp_caller: Har
     ],
 )
 def test_bad_job_options_are_rejected_locally(
-    harp_caller: HarpCaller, options: dict[str, Any], field: str
+    harp: HarpCaller, options: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        harp_caller.host("local", **options)
+        harp.host("local", **options)
     assert caught.value.field == field
 
 
-def test_metadata_from_one_status(harp_caller: HarpCaller) -> None:
-    call = harp_caller.host("local", info={"ticket": 123}).add(a=2, b=40)
+def test_metadata_from_one_status(harp: HarpCaller) -> None:
+    call = harp.host("local", info={"ticket": 123}).add(a=2, b=40)
     call.get()
     status = call.status()
     assert call.status() is status  # cached
@@ -96,22 +97,22 @@ def test_metadata_from_one_status(harp_caller: HarpCaller) -> None:
     )
 
 
-def test_a_job_is_reachable_by_id_from_another_client(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.add(1, 1)
-    other = HarpCaller.from_url(harp_caller.url)
+def test_a_job_is_reachable_by_id_from_another_client(harp: HarpCaller) -> None:
+    call = harp.local.add(1, 1)
+    other = HarpCaller.from_url(harp.url)
     assert other.job(call.id).get() == {"sum": 2, "difference": 0}
 
 
-def test_result_without_wait_while_running(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.sleep(0.5)
+def test_result_without_wait_while_running(harp: HarpCaller) -> None:
+    call = harp.local.sleep(0.5)
     assert call.result(wait=False) is CALL_NOT_FINISHED
     assert call.get(wait=False) is CALL_NOT_FINISHED
     assert call.result(wait=True) == 0.5
     assert call.result() == 0.5  # cached
 
 
-def test_remote_exception_returned_by_result_raised_by_get(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.fail("bad thing")
+def test_remote_exception_returned_by_result_raised_by_get(harp: HarpCaller) -> None:
+    call = harp.local.fail("bad thing")
     returned = call.result(wait=True)
     assert isinstance(returned, RemoteException)
     with pytest.raises(RemoteException) as caught:
@@ -125,17 +126,17 @@ def test_remote_exception_returned_by_result_raised_by_get(harp_caller: HarpCall
     assert call.result.details["type"] == "ValueError"
 
 
-def test_wrong_argument_count_is_a_type_error_exception(harp_caller: HarpCaller) -> None:
+def test_wrong_argument_count_is_a_type_error_exception(harp: HarpCaller) -> None:
     with pytest.raises(RemoteException) as caught:
-        harp_caller.local.add(1).get()
+        harp.local.add(1).get()
     assert caught.value.type == "TypeError"
 
 
-def test_unknown_host_and_procedure_are_remote_errors(harp_caller: HarpCaller) -> None:
+def test_unknown_host_and_procedure_are_remote_errors(harp: HarpCaller) -> None:
     with pytest.raises(RemoteError) as caught:
-        harp_caller.host("no-such-host").ping().get()
+        harp.host("no-such-host").ping().get()
     assert caught.value.type == "unknown_host"
-    call = harp_caller.local.no_such_procedure()
+    call = harp.local.no_such_procedure()
     with pytest.raises(RemoteError) as caught:
         call.get()
     assert caught.value.type == "no_such_procedure"
@@ -143,8 +144,8 @@ def test_unknown_host_and_procedure_are_remote_errors(harp_caller: HarpCaller) -
     assert call.state is JobState.ERROR and call.native_state == "error"
 
 
-def test_cancel_a_running_call(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.sleep(30)
+def test_cancel_a_running_call(harp: HarpCaller) -> None:
+    call = harp.local.sleep(30)
     wait_until_started(call)
     assert call.native_state == "running"
     assert call.cancel() is True
@@ -154,23 +155,23 @@ def test_cancel_a_running_call(harp_caller: HarpCaller) -> None:
         call.get()
     assert isinstance(caught.value, JobCancelled)
     assert call.cancel() is False
-    other = HarpCaller.from_url(harp_caller.url).job(call.id)
+    other = HarpCaller.from_url(harp.url).job(call.id)
     assert other.refresh() is JobState.CANCELLED
     assert other.end_time() is not None
 
 
-def test_cancel_of_a_finished_call_is_refused(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.ping()
-    other = HarpCaller.from_url(harp_caller.url).job(call.id)
+def test_cancel_of_a_finished_call_is_refused(harp: HarpCaller) -> None:
+    call = harp.local.ping()
+    other = HarpCaller.from_url(harp.url).job(call.id)
     call.get()
     assert other.cancel() is False
     assert other.state is JobState.SUCCEEDED
 
 
-def test_queue_with_concurrency_one_runs_jobs_one_after_another(harp_caller: HarpCaller) -> None:
+def test_queue_with_concurrency_one_runs_jobs_one_after_another(harp: HarpCaller) -> None:
     queue = {"test": str(uuid.uuid4())}
-    first = harp_caller.host("local", queue=queue, concurrency=1).sleep(1)
-    second = harp_caller.host("local", queue=queue, concurrency=1).ping()
+    first = harp.host("local", queue=queue, concurrency=1).sleep(1)
+    second = harp.host("local", queue=queue, concurrency=1).ping()
     wait_until_started(first)
     assert second.refresh() is JobState.PENDING and second.native_state == "queued"
     assert second.start_time() is None
@@ -179,8 +180,8 @@ def test_queue_with_concurrency_one_runs_jobs_one_after_another(harp_caller: Har
     assert second.status(refresh=True).start is not None
 
 
-def test_wait_timeouts_name_the_job_and_its_state(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.sleep(5)
+def test_wait_timeouts_name_the_job_and_its_state(harp: HarpCaller) -> None:
+    call = harp.local.sleep(5)
     with pytest.raises(WaitTimeout) as caught:
         call.get(timeout=0.3)
     assert call.id in str(caught.value) and "local.sleep" in str(caught.value)
@@ -189,8 +190,8 @@ def test_wait_timeouts_name_the_job_and_its_state(harp_caller: HarpCaller) -> No
     call.cancel()
 
 
-def test_unknown_job(harp_caller: HarpCaller) -> None:
-    job = harp_caller.job(str(uuid.uuid4()))
+def test_unknown_job(harp: HarpCaller) -> None:
+    job = harp.job(str(uuid.uuid4()))
     with pytest.raises(UnknownJob) as caught:
         job.get()
     assert isinstance(caught.value, NotFound) and caught.value.type == "invalid_jobid"
@@ -203,37 +204,37 @@ def test_unknown_job(harp_caller: HarpCaller) -> None:
 
 
 def test_raw_request_rejected_by_the_dispatcher_names_the_request(
-    harp_caller: HarpCaller,
+    harp: HarpCaller,
 ) -> None:
-    assert harp_caller.request({"harpcaller": 1, "get_status": str(uuid.uuid4())})["error"]
+    assert harp.request({"harpcaller": 1, "get_status": str(uuid.uuid4())})["error"]
     with pytest.raises(RequestRejected) as caught:
-        harp_caller.request({"harpcaller": 1, "get_result": "x", "bogus": True})
+        harp.request({"harpcaller": 1, "get_result": "x", "bogus": True})
     assert "bogus" in str(caught.value) and "request rejected" in str(caught.value)
 
 
-def test_floats_and_emoji_in_requests_reach_the_dispatcher(harp_caller: HarpCaller) -> None:
+def test_floats_and_emoji_in_requests_reach_the_dispatcher(harp: HarpCaller) -> None:
     info = {"small": 1e-07, "big": 1e22, "smile": "😀", "path": "a/b"}
-    call = harp_caller.host("local", info=info).ping()
+    call = harp.host("local", info=info).ping()
     assert call.info() == info
     assert call.get() == "pong"
 
 
-def test_too_long_request_is_rejected_locally(harp_caller: HarpCaller) -> None:
+def test_too_long_request_is_rejected_locally(harp: HarpCaller) -> None:
     with pytest.raises(ValidationError, match="at most"):
-        harp_caller.local.echo("x" * 1_100_000)
+        harp.local.echo("x" * 1_100_000)
 
 
 def test_exponent_float_in_a_harpd_result_loses_the_job_with_a_hint(
-    harp_caller: HarpCaller,
+    harp: HarpCaller,
 ) -> None:
     with pytest.raises(RemoteError) as caught:
-        harp_caller.local.echo(1e-07).get()
+        harp.local.echo(1e-07).get()
     assert caught.value.type == "missing_result"
     assert "1e-07" in str(caught.value)
 
 
-def test_engine_waits_on_many_calls(harp_caller: HarpCaller) -> None:
-    calls = [harp_caller.local.add(i, i) for i in range(4)]
+def test_engine_waits_on_many_calls(harp: HarpCaller) -> None:
+    calls = [harp.local.add(i, i) for i in range(4)]
     finished = wait_for(calls, 20)
     assert len(finished) == 4
     assert [call.result.value["sum"] for call in calls] == [0, 2, 4, 6]

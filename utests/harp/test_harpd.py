@@ -18,7 +18,7 @@ from jobharness.backends.harp import (
     Result,
     TLSFailed,
 )
-from jobharness.backends.harp.targets import HarpdTarget, HarpTargets
+from jobharness.backends.harp.target import HarpdTarget, HarpTargets
 from jobharness.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -28,9 +28,9 @@ from jobharness.errors import (
 
 
 @pytest.fixture(scope="module")
-def target(harp_servers: HarpTargets) -> HarpdTarget:
+def target(harp_server: HarpTargets) -> HarpdTarget:
     """The session harpd's address and login."""
-    return harp_servers.harpd_target()
+    return harp_server.harpd_target()
 
 
 def server(target: HarpdTarget, **overrides: object) -> HarpServer:
@@ -40,7 +40,7 @@ def server(target: HarpdTarget, **overrides: object) -> HarpServer:
         "password": target.password,
         "port": target.port,
         "ca_file": target.ca_file,
-        "timeout": 10.0,
+        "request_timeout": 10.0,
         **overrides,
     }
     return HarpServer(**options)  # type: ignore[arg-type]
@@ -121,7 +121,7 @@ def test_harpd_down_names_host_and_port() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(ServerUnreachable) as caught:
-        HarpServer("127.0.0.1", "u", "secret-pw", port=port, timeout=5).ping()
+        HarpServer("127.0.0.1", "u", "secret-pw", port=port, request_timeout=5).ping()
     assert f"127.0.0.1:{port}" in str(caught.value)
     assert "secret-pw" not in str(caught.value)
 
@@ -177,9 +177,7 @@ def test_tls_socket_has_nagle_off(target: HarpdTarget) -> None:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
-def test_procedures_through_attribute_and_call(
-    harpd: HarpServer, harp_servers: HarpTargets
-) -> None:
+def test_procedures_through_attribute_and_call(harpd: HarpServer, harp_server: HarpTargets) -> None:
     add: Callable[..., object] = harpd.add
     assert add(1, 2) == {"sum": 3, "difference": -1}
     assert "add" in repr(add)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from jobharness.deadline import Deadline
 from jobharness.errors import (
     ProtocolError,
     RequestTimedOut,
     ServerUnreachable,
     ValidationError,
 )
-from jobharness.jobs import Deadline
 from jobharness.transport.jsonlines import (
     ConnectionLost,
     JsonLinesClient,
@@ -90,7 +94,7 @@ def test_decode_reports_bad_lines_as_protocol_errors() -> None:
 
 
 def client(port: int, **kwargs: Any) -> JsonLinesClient:
-    options: dict[str, Any] = {"timeout": 2.0, "name": "test server", "read_slice": 0.05}
+    options: dict[str, Any] = {"request_timeout": 2.0, "name": "test server", "read_slice": 0.05}
     return JsonLinesClient("127.0.0.1", port, **{**options, **kwargs})
 
 
@@ -153,3 +157,52 @@ def test_nagle_is_off_on_client_sockets(line_server: Any) -> None:
 def test_bad_port_is_rejected(port: Any) -> None:
     with pytest.raises(ValidationError, match="port"):
         JsonLinesClient("127.0.0.1", port)
+
+
+def _serve_once(send: Callable[[socket.socket], None]) -> int:
+    """A one-connection server that reads the request line and then runs ``send``."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, contextlib.suppress(OSError):
+            conn.recv(65536)
+            send(conn)
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1])
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_deadline() -> None:
+    def drip(conn: socket.socket) -> None:
+        for _ in range(400):
+            conn.sendall(b"x")
+            time.sleep(0.01)
+
+    port = _serve_once(drip)
+    started = time.monotonic()
+    with pytest.raises(RequestTimedOut, match=r"no complete line within 0\.5 s"):
+        client(port).exchange({"q": 1}, timeout=0.5)
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_long_unterminated_line_is_read_in_linear_time() -> None:
+    """20 MiB without a newline: each chunk is appended, never joined again with the rest."""
+
+    def flood(conn: socket.socket) -> None:
+        conn.sendall(b"y" * (20 * 1024 * 1024))
+        conn.recv(1)
+
+    port = _serve_once(flood)
+    started = time.monotonic()
+    with pytest.raises(ProtocolError, match="line of more than 16777216 bytes"):
+        client(port, max_line_bytes=16 * 1024 * 1024).exchange({"q": 1}, timeout=30)
+    assert time.monotonic() - started < 10
+
+
+def test_lines_under_the_limit_still_arrive_whole() -> None:
+    big = json.dumps({"data": "z" * 3_000_000}).encode() + b"\n"
+    port = _serve_once(lambda conn: conn.sendall(big))
+    reply = client(port).exchange({"q": 1}, timeout=30)
+    assert len(reply["data"]) == 3_000_000

@@ -169,7 +169,7 @@ def test_slow_answer_is_a_request_timeout(stub: Any) -> None:
         return stub.json("{}")
 
     stub.handler = slow
-    with Sandbox(stub.url, timeout=0.2) as client, pytest.raises(RequestTimedOut) as caught:
+    with Sandbox(stub.url, request_timeout=0.2) as client, pytest.raises(RequestTimedOut) as caught:
         client.execute({"commands": ["true"]})
     assert "did not answer within 0.2 s" in str(caught.value)
     assert stub.paths == ["/execute/"]  # an execution is never sent twice

@@ -28,16 +28,19 @@ from jobharness.backends.harp.outcome import (
     require_terminal,
 )
 from jobharness.backends.harp.protocol import job_request, parse_packet, stream_position
+from jobharness.deadline import Deadline, bounded
 from jobharness.errors import (
+    ConnectionLost,
     JobHarnessError,
     ProtocolError,
     RequestTimedOut,
     ServerUnreachable,
+    TransportError,
     WaitTimeout,
 )
-from jobharness.jobs import Deadline, Job, JobResult, JobState, PollPolicy
-from jobharness.transport.jsonlines import ConnectionLost, LineConnection
-from jobharness.transport.redaction import snippet
+from jobharness.jobs import Job, JobResult, JobState, PollPolicy
+from jobharness.redaction import snippet
+from jobharness.transport.jsonlines import LineConnection
 
 if TYPE_CHECKING:
     from jobharness.backends.harp.dispatcher import HarpCaller
@@ -49,13 +52,6 @@ LOST_JOB_HINT = (
     "or its result could not be stored (a float like 1e-07 or a character outside the "
     "Basic Multilingual Plane in a harpd result kills the job)"
 )
-
-MAX_RECONNECTS = 5
-"""Connections in a row that may fail (refused, cut before any line) before a wait gives up."""
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(1.0, 0.1 * 2.0 ** (attempt - 1)))
 
 
 class JobId(str):
@@ -176,14 +172,26 @@ class RemoteCall(Job):
     # -- requests ------------------------------------------------------------------------
 
     def _request(self, operation: str, **fields: Any) -> dict[str, Any]:
+        """One request about this job, sent again if its connection is refused or cut."""
         return self.caller.transport.exchange(
-            job_request(operation, self.id, **fields), what=f"{operation} of job {self.id}"
+            job_request(operation, self.id, **fields),
+            what=f"{operation} of job {self.id}",
+            idempotent=True,
         )
 
-    def _open(self, operation: str, **fields: Any) -> LineConnection:
+    def _open(self, operation: str, deadline: Deadline, **fields: Any) -> LineConnection:
         return self.caller.transport.open(
-            job_request(operation, self.id, **fields), what=f"{operation} of job {self.id}"
+            job_request(operation, self.id, **fields),
+            what=f"{operation} of job {self.id}",
+            deadline=deadline,
         )
+
+    def _retry_pause(self, failures: int, error: TransportError, deadline: Deadline) -> float:
+        """The pause before connecting again, or raise ``error`` when the policy gives up."""
+        pause = self.caller.retry.after_error(failures, error, True, deadline)
+        if pause is None:
+            raise error
+        return pause
 
     # -- metadata ------------------------------------------------------------------------
 
@@ -272,7 +280,7 @@ class RemoteCall(Job):
         """The outcome if the job has ended (one ``get_result`` with ``wait: false``)."""
         reply = self._request("get_result", wait=False)
         outcome = self._terminal(reply, "a result or no_result")
-        return self._checked(outcome, Deadline(self.caller.timeout))
+        return self._checked(outcome, self.caller.transport.deadline())
 
     def _wait_timeout(self, deadline: Deadline) -> WaitTimeout:
         with contextlib.suppress(JobHarnessError):
@@ -285,37 +293,33 @@ class RemoteCall(Job):
         """Wait for the outcome with ``get_result`` ``wait: true`` until ``timeout`` seconds pass.
 
         A connection refused or cut before the reply is retried (the request is
-        idempotent) up to :data:`MAX_RECONNECTS` times in a row.
+        idempotent) as the caller's retry policy says, within the deadline.
         """
-        deadline = Deadline(timeout)
+        deadline = Deadline(timeout, "wait")
         failures = 0
-        while True:
-            reply: dict[str, Any] | None = None
-            reason = "closed before the result"
-            try:
-                with self._open("get_result", wait=True) as connection:
-                    reply = connection.read_message(deadline)
-            except RequestTimedOut:
-                raise self._wait_timeout(deadline) from None
-            except (ConnectionLost, ServerUnreachable) as exc:
-                reason = str(exc)
-                if isinstance(exc, ServerUnreachable) and failures + 1 >= MAX_RECONNECTS:
-                    raise
-            if reply is None:
-                failures += 1
-                if failures >= MAX_RECONNECTS or deadline.expired:
-                    raise ConnectionLost(
-                        f"{self.context}: the connection to {self.source} failed "
-                        f"{failures} time(s) while waiting for the result; last: {reason}"
-                    )
-                deadline.sleep(_backoff(failures))
-                continue
-            failures = 0
-            outcome = self._checked(self._terminal(reply, "a result"), deadline)
-            if outcome is not None:
-                return outcome
-            if deadline.expired:
-                raise self._wait_timeout(deadline)
+        with bounded(deadline):
+            while True:
+                try:
+                    with self._open("get_result", deadline, wait=True) as connection:
+                        reply = connection.read_message(deadline)
+                    if reply is None:
+                        raise ConnectionLost(
+                            f"{self.context}: {self.source} closed the connection before the result"
+                        )
+                except RequestTimedOut:
+                    raise self._wait_timeout(deadline) from None
+                except TransportError as exc:
+                    failures += 1
+                    if deadline.expired:
+                        raise self._wait_timeout(deadline) from exc
+                    deadline.sleep(self._retry_pause(failures, exc, deadline))
+                    continue
+                failures = 0
+                outcome = self._checked(self._terminal(reply, "a result"), deadline)
+                if outcome is not None:
+                    return outcome
+                if deadline.expired:
+                    raise self._wait_timeout(deadline)
 
     def fetch_outcome(self, wait: bool = False, timeout: float | None = None) -> Outcome | None:
         """The outcome (cached once known); with ``wait``, block until it is or time out."""
@@ -361,11 +365,12 @@ class RemoteCall(Job):
         """The packets stored so far (``read_stream``; default: from packet 0), without waiting.
 
         Pages ending in ``continue`` are followed while they bring packets. If the
-        job has ended, its outcome is remembered. ``timeout`` bounds each page.
+        job has ended, its outcome is remembered. ``timeout`` (default: the
+        request timeout) bounds the whole read.
         """
         position = stream_position(since, recent)
-        limit = self.caller.timeout if timeout is None else timeout
-        return StreamIterator(self._read_packets(position, limit), numbered)
+        deadline = self.caller.transport.deadline(timeout)
+        return StreamIterator(self._read_packets(position, deadline), numbered)
 
     def follow(
         self,
@@ -382,22 +387,27 @@ class RemoteCall(Job):
         """
         position = stream_position(since, recent)
         limit = self.default_timeout if timeout is None else timeout
-        return StreamIterator(self._follow_packets(position, Deadline(limit)), numbered)
+        return StreamIterator(self._follow_packets(position, Deadline(limit, "follow")), numbered)
 
-    def _check_known(self) -> None:
+    def _check_known(self, deadline: Deadline) -> None:
         """A stream connection closed without any line: raise if the job id is unknown."""
-        self.status(refresh=True)
+        with bounded(deadline):
+            self.status(refresh=True)
 
-    def _read_packets(self, position: dict[str, int], limit: float) -> Iterator[tuple[int, Any]]:
+    def _read_packets(
+        self, position: dict[str, int], deadline: Deadline
+    ) -> Iterator[tuple[int, Any]]:
         last: int | None = None
         failures = 0
         request = dict(position)
         while True:
-            deadline = Deadline(limit)
             lines, fresh = 0, 0
             end: dict[str, Any] = {}
+            error: TransportError = ConnectionLost(
+                f"{self.context}: read_stream from {self.source} ended without its last line"
+            )
             try:
-                with self._open("read_stream", **request) as connection:
+                with self._open("read_stream", deadline, **request) as connection:
                     for message in connection.messages(deadline):
                         lines += 1
                         packet = parse_packet(message, self.source)
@@ -407,8 +417,8 @@ class RemoteCall(Job):
                         if last is None or packet[0] > last:
                             last, fresh = packet[0], fresh + 1
                             yield packet
-            except ConnectionLost:
-                pass
+            except (ConnectionLost, ServerUnreachable) as exc:
+                error = exc
             if end.get("continue") is True:
                 if not fresh or last is None:
                     return
@@ -419,14 +429,17 @@ class RemoteCall(Job):
                 return
             failures += 1
             if not lines:
-                self._check_known()
-            if failures >= MAX_RECONNECTS:
-                raise ConnectionLost(
-                    f"{self.context}: read_stream from {self.source} was cut {failures} "
-                    "time(s) in a row"
-                )
+                self._check_known(deadline)
+            deadline.sleep(self._retry_pause(failures, error, deadline))
             if last is not None:
                 request = {"since": last + 1}
+
+    def _follow_timeout(self, deadline: Deadline) -> WaitTimeout:
+        return WaitTimeout(
+            f"followed the stream of {self.summary()} for {deadline.timeout:g} s "
+            "without reaching its end",
+            [self],
+        )
 
     def _follow_packets(
         self, position: dict[str, int], deadline: Deadline
@@ -437,9 +450,11 @@ class RemoteCall(Job):
         while True:
             request = {"since": last + 1} if last is not None else dict(position)
             lines = 0
-            reason = "closed before the end of the stream"
+            error: TransportError = ConnectionLost(
+                f"{self.context}: {source} closed the stream before its end"
+            )
             try:
-                with self._open("follow_stream", **request) as connection:
+                with self._open("follow_stream", deadline, **request) as connection:
                     for message in connection.messages(deadline):
                         lines += 1
                         number = message.get("packet")
@@ -450,43 +465,31 @@ class RemoteCall(Job):
                             continue
                         parse_packet(message, source)  # raises for a malformed packet
                         outcome = require_terminal(message, source, "a packet or the end")
-                        settled = self._checked(outcome, Deadline(self.caller.timeout))
+                        with bounded(deadline):
+                            settled = self._checked(outcome, self.caller.transport.deadline())
                         if settled is None:
                             break  # still no result: follow again
                         self._remember(settled)
                         return
             except RequestTimedOut:
-                raise WaitTimeout(
-                    f"followed the stream of {self.summary()} for {deadline.timeout:g} s "
-                    "without reaching its end",
-                    [self],
-                ) from None
+                raise self._follow_timeout(deadline) from None
             except (ConnectionLost, ServerUnreachable) as exc:
-                reason = str(exc)
-                if isinstance(exc, ServerUnreachable) and failures + 1 >= MAX_RECONNECTS:
-                    raise
+                error = exc
             if lines:
                 failures = 0
             else:
                 failures += 1
                 if failures == 1:
-                    self._check_known()
-                if failures >= MAX_RECONNECTS:
-                    raise ConnectionLost(
-                        f"{self.context}: following the stream on {self.source} failed "
-                        f"{failures} time(s) in a row; last: {reason}"
-                    )
-                deadline.sleep(_backoff(failures))
+                    self._check_known(deadline)
+                if deadline.expired:
+                    raise self._follow_timeout(deadline)
+                deadline.sleep(self._retry_pause(failures, error, deadline))
             if deadline.expired:
-                raise WaitTimeout(
-                    f"followed the stream of {self.summary()} for {deadline.timeout:g} s "
-                    "without reaching its end",
-                    [self],
-                )
+                raise self._follow_timeout(deadline)
             log.debug(
                 "%s: stream connection ended early (%s); resuming from packet %s",
                 self.context,
-                reason,
+                error,
                 "start" if last is None else last + 1,
             )
 

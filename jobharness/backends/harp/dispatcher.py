@@ -22,15 +22,20 @@ from jobharness.backends.harp.call import RemoteCall
 from jobharness.backends.harp.protocol import (
     DISPATCHER_MAX_REQUEST_BYTES,
     DISPATCHER_PORT,
+    HARP_RETRIES,
     Arguments,
     CallOptions,
     call_arguments,
     call_request,
+    harp_retry,
 )
+from jobharness.compat import UNSET, renamed
+from jobharness.deadline import parse_timeout
 from jobharness.errors import ConfigurationError, ProtocolError
 from jobharness.jobs import DEFAULT_TIMEOUT, PollPolicy
+from jobharness.redaction import snippet
 from jobharness.transport.jsonlines import READ_SLICE, JsonLinesClient
-from jobharness.transport.redaction import snippet
+from jobharness.transport.retry import RetryPolicy
 
 
 def parse_address(address: str, default_port: int) -> tuple[str, int]:
@@ -51,30 +56,39 @@ def parse_address(address: str, default_port: int) -> tuple[str, int]:
 class HarpCaller:
     """The harp dispatcher at ``host:port``.
 
-    ``timeout`` bounds connecting and every immediate reply; ``wait_timeout`` is
-    the default deadline of waits (``get()``, ``follow()``, ``wait()``) of the
-    calls it hands out; ``poll`` their polling policy.
+    ``request_timeout`` (the older keyword ``timeout`` still works) bounds
+    connecting and every immediate reply; ``wait_timeout`` is the default
+    deadline of waits (``get()``, ``follow()``, ``wait()``) of the calls it
+    hands out; ``poll`` their polling policy; ``retries`` how often a read
+    whose connection was refused or cut is tried again (a submission is
+    sent again only when its connection was refused).
     """
 
     def __init__(
         self,
         host: str,
         port: int = DISPATCHER_PORT,
-        timeout: float = 30.0,
+        request_timeout: float = 30.0,
         *,
         wait_timeout: float = DEFAULT_TIMEOUT,
         read_slice: float = READ_SLICE,
         poll: PollPolicy | None = None,
+        retries: int = HARP_RETRIES,
+        timeout: float = UNSET,
     ) -> None:
+        request_timeout = renamed(
+            "HarpCaller", "timeout", "request_timeout", timeout, request_timeout
+        )
         self.transport = JsonLinesClient(
             host,
             port,
-            timeout=timeout,
+            request_timeout=parse_timeout(request_timeout, "request_timeout"),
             read_slice=read_slice,
             name="harp dispatcher",
             max_request_bytes=DISPATCHER_MAX_REQUEST_BYTES,
+            retry=harp_retry(retries),
         )
-        self.wait_timeout = wait_timeout
+        self.wait_timeout = parse_timeout(wait_timeout, "wait_timeout")
         self.poll = poll or PollPolicy()
 
     @classmethod
@@ -84,9 +98,19 @@ class HarpCaller:
         return cls(host, port, **kwargs)
 
     @property
-    def timeout(self) -> float:
+    def request_timeout(self) -> float:
         """Seconds allowed for connecting and for each immediate reply."""
-        return self.transport.timeout
+        return self.transport.request_timeout
+
+    @property
+    def timeout(self) -> float:
+        """The older name of :attr:`request_timeout`."""
+        return self.transport.request_timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """When a request to the dispatcher is sent again."""
+        return self.transport.retry
 
     @property
     def url(self) -> str:

@@ -33,16 +33,16 @@ from jobharness.backends.harp.protocol import (
     harpd_request,
 )
 from jobharness.backends.harp.tls import client_context
-from jobharness.errors import ConfigurationError, ProtocolError
-from jobharness.jobs import Deadline
+from jobharness.compat import UNSET, renamed
+from jobharness.deadline import Deadline, parse_timeout, request_deadline
+from jobharness.errors import ConfigurationError, ConnectionLost, ProtocolError
+from jobharness.redaction import Redactor, snippet
 from jobharness.transport.jsonlines import (
     READ_SLICE,
-    ConnectionLost,
     JsonLinesClient,
     LineConnection,
     RequestRejected,
 )
-from jobharness.transport.redaction import Redactor, snippet
 
 log = logging.getLogger("jobharness.harp")
 
@@ -52,8 +52,10 @@ class HarpServer:
 
     TLS is verified against ``ca_file`` (or the system trust store); ``verify``
     false turns verification off and ``allow_old_tls`` allows TLS 1.0/1.1, both
-    with a warning in the log. ``timeout`` bounds connecting and the wait for
-    each reply line (so a long-running plain procedure needs a long timeout).
+    with a warning in the log. ``request_timeout`` (the older keyword
+    ``timeout`` still works) bounds connecting and the wait for each reply
+    line (so a long-running plain procedure needs a long one); an enclosing
+    wait's deadline bounds them further.
     """
 
     def __init__(
@@ -66,9 +68,13 @@ class HarpServer:
         verify: bool = True,
         allow_old_tls: bool = False,
         *,
-        timeout: float = 60.0,
+        request_timeout: float = 60.0,
         read_slice: float = READ_SLICE,
+        timeout: float = UNSET,
     ) -> None:
+        request_timeout = renamed(
+            "HarpServer", "timeout", "request_timeout", timeout, request_timeout
+        )
         if not isinstance(user, str) or not user:
             raise ConfigurationError("harpd needs a user name (a non-empty text)")
         if not isinstance(password, str):
@@ -81,7 +87,7 @@ class HarpServer:
         self.transport = JsonLinesClient(
             host,
             port,
-            timeout=timeout,
+            request_timeout=parse_timeout(request_timeout, "request_timeout"),
             read_slice=read_slice,
             name="harpd",
             redactor=Redactor([password]),
@@ -99,9 +105,14 @@ class HarpServer:
         return self.transport.url
 
     @property
-    def timeout(self) -> float:
+    def request_timeout(self) -> float:
         """Seconds allowed for connecting and for each reply line."""
-        return self.transport.timeout
+        return self.transport.request_timeout
+
+    @property
+    def timeout(self) -> float:
+        """The older name of :attr:`request_timeout`."""
+        return self.transport.request_timeout
 
     def call(self, procedure: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``procedure(*args)`` or ``procedure(**kwargs)`` (never both).
@@ -118,8 +129,8 @@ class HarpServer:
         try:
             streaming = self._acknowledged(connection, procedure, context)
             if streaming:
-                return HarpStreamIterator(connection, context, self.transport.timeout)
-            outcome = _next_outcome(connection, Deadline(self.transport.timeout), context)
+                return HarpStreamIterator(connection, context, self.transport.request_timeout)
+            outcome = _next_outcome(connection, self.transport.deadline(), context)
         except BaseException:
             connection.close()
             raise
@@ -128,7 +139,7 @@ class HarpServer:
 
     def _acknowledged(self, connection: LineConnection, procedure: str, context: str) -> bool:
         """Read the acknowledgement; return whether the result is streamed."""
-        ack = connection.read_message(Deadline(self.transport.timeout))
+        ack = connection.read_message(self.transport.deadline())
         if ack is None:
             raise RequestRejected(
                 f"{self.transport.source} closed the connection without replying to the call "
@@ -207,7 +218,7 @@ class HarpStreamIterator(Iterator[Any]):
         if self._connection is None:
             raise StopIteration
         try:
-            message = self._connection.read_message(Deadline(self.timeout))
+            message = self._connection.read_message(request_deadline(self.timeout))
             if message is None:
                 raise ConnectionLost(
                     f"{self.context}: harpd closed the connection in the middle of the stream"

@@ -20,7 +20,7 @@ from jobharness.backends.harp.errors import (
 )
 from jobharness.errors import JobError, ProtocolError
 from jobharness.jobs import JobState
-from jobharness.transport.redaction import snippet
+from jobharness.redaction import snippet
 
 if TYPE_CHECKING:
     from jobharness.jobs import Job

@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from jobharness.errors import ProtocolError, ValidationError
-from jobharness.transport.redaction import snippet
+from jobharness.redaction import snippet
+from jobharness.transport.retry import RetryPolicy
 
 DISPATCHER_PORT = 3502
 HARPD_PORT = 4306
@@ -21,6 +22,14 @@ DISPATCHER_MAX_REQUEST_BYTES = 1_040_000
 """Longest request line the dispatcher was seen to accept (its socket buffer is 1 MiB)."""
 
 Arguments = list[Any] | dict[str, Any]
+
+HARP_RETRIES = 4
+"""Attempts after the first when a connection is refused or cut before its reply."""
+
+
+def harp_retry(retries: int = HARP_RETRIES) -> RetryPolicy:
+    """The retry policy of the harp clients: pauses of 0.1 s doubling up to 1 s."""
+    return RetryPolicy(retries=retries, backoff=0.1, max_backoff=1.0)
 
 
 def call_arguments(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Arguments:

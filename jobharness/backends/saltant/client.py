@@ -4,8 +4,9 @@ Compared with saltant-py's ``Client`` it takes the same arguments and offers
 the same managers, and in addition:
 
 * the URL may be given with or without the ``/api/`` suffix and trailing slash;
-* every request has a timeout, idempotent ones are retried on 502/503/504,
-  and every failure is a :class:`~jobharness.errors.JobHarnessError` naming the URL;
+* every request ends by its deadline (``default_timeout``, or the wait's),
+  idempotent ones are retried on 502/503/504 and lost answers, and every
+  failure is a :class:`~jobharness.errors.JobHarnessError` naming the URL;
 * :meth:`SaltantClient.login` authenticates with a username and password (JWT)
   and renews the access token once it expires;
 * the token never appears in a log line or an error text.
@@ -36,11 +37,13 @@ from jobharness.backends.saltant.managers import (
     TaskWhitelistManager,
     UserManager,
 )
+from jobharness.deadline import parse_timeout
 from jobharness.errors import ConfigurationError, ProtocolError
 from jobharness.jobs import DEFAULT_TIMEOUT, PollPolicy
+from jobharness.redaction import Redactor, snippet
 from jobharness.resources import Closing
 from jobharness.transport.http import HttpTransport, make_session
-from jobharness.transport.redaction import Redactor, snippet
+from jobharness.transport.retry import RetryPolicy
 
 ENV_URL = "SALTANT_API_URL"
 ENV_TOKEN = "SALTANT_AUTH_TOKEN"
@@ -104,19 +107,19 @@ class SaltantClient(Closing):
         if not auth_token:
             raise ConfigurationError("saltant auth_token is empty")
         self.base_api_url = api_root(base_api_url)
-        self.default_timeout = float(default_timeout)
-        self.wait_timeout = float(wait_timeout)
+        self.default_timeout = parse_timeout(default_timeout, "default_timeout")
+        self.wait_timeout = parse_timeout(wait_timeout, "wait_timeout")
         self.poll = poll or SALTANT_POLL
         self.logs_dir = Path(logs_dir) if logs_dir else None
         self.redact = Redactor([auth_token, refresh_token])
         self._scheme = auth_scheme
         self._refresh_token = refresh_token
-        self.session: requests.Session = make_session(retries=retries, verify=verify)
+        self.session: requests.Session = make_session(verify=verify)
         self._transport = HttpTransport(
             self.base_api_url,
-            timeout=self.default_timeout,
+            request_timeout=self.default_timeout,
             session=self.session,
-            retries=retries,
+            retry=RetryPolicy.build(retries),
             redactor=self.redact,
             error_factory=lambda response, message: error_for_response(
                 response, message, self.redact
@@ -171,7 +174,7 @@ class SaltantClient(Closing):
         redact = Redactor([password])
         transport = HttpTransport(
             root,
-            timeout=default_timeout,
+            request_timeout=parse_timeout(default_timeout, "default_timeout"),
             redactor=redact,
             verify=kwargs.get("verify", True),
             error_factory=lambda response, message: error_for_response(response, message, redact),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import requests
 
 from jobharness.errors import AuthenticationFailed, ConfigurationError, NotFound, ServerError
-from jobharness.transport.redaction import Redactor, snippet
+from jobharness.redaction import Redactor, snippet
 
 
 class SaltantError(ServerError):

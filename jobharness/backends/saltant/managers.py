@@ -431,9 +431,10 @@ class TaskInstanceManager(Manager[I]):
         }
         return self._one("POST", self.path, 201, json=body)
 
-    def _action(self, uuid: str, action: str, expect: int) -> I:
+    def _action(self, uuid: str, action: str, expect: int, idempotent: bool = False) -> I:
         try:
-            return self._one("POST", self._detail_path(uuid, f"{action}/"), expect)
+            path = self._detail_path(uuid, f"{action}/")
+            return self._one("POST", path, expect, idempotent=idempotent)
         except BadHttpRequestError as exc:
             if exc.status != 405:
                 raise
@@ -460,7 +461,7 @@ class TaskInstanceManager(Manager[I]):
         The state becomes ``terminated`` later, when a worker reports it (or never,
         on some servers); ``datetime_finished`` stays null for terminated instances.
         """
-        return self._action(uuid, "terminate", 202)
+        return self._action(uuid, "terminate", 202, idempotent=True)
 
     def terminate_many(self, uuids: Iterable[str]) -> list[I]:
         """Terminate each instance in turn; return them as the server answered."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import dateutil.parser
 
 from jobharness.errors import ProtocolError
-from jobharness.transport.redaction import snippet
+from jobharness.redaction import snippet
 
 if TYPE_CHECKING:
     from typing_extensions import Self

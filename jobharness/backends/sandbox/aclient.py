@@ -23,9 +23,24 @@ from jobharness.backends.sandbox.environment import (
 )
 from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
-from jobharness.errors import RequestTimedOut, ServerUnreachable
-from jobharness.transport.http import IDEMPOTENT_METHODS, RETRY_STATUSES, normalize_base_url
-from jobharness.transport.redaction import redact, snippet
+from jobharness.compat import UNSET, renamed
+from jobharness.deadline import Deadline, describe_limit, parse_timeout, request_deadline
+from jobharness.errors import (
+    ConnectionLost,
+    ProtocolError,
+    RequestTimedOut,
+    ServerUnreachable,
+    TLSFailed,
+    TransportError,
+)
+from jobharness.redaction import redact, snippet
+from jobharness.transport.http import (
+    DEFAULT_MAX_REPLY_BYTES,
+    READ_CHUNK,
+    SHORTEST_ATTEMPT,
+    normalize_base_url,
+)
+from jobharness.transport.retry import RetryPolicy, is_idempotent, retry_after_seconds
 
 
 @dataclass(frozen=True)
@@ -44,8 +59,12 @@ class ASandbox:
 
     Create it inside a running event loop (it owns one
     :class:`aiohttp.ClientSession`) and close it with ``await close()`` or
-    ``async with``. Unlike pl-sandbox-api's ``ASandbox``, an error's ``body``
-    holds the start of the answer (its ``response`` is already read).
+    ``async with``. Calls follow the same rules as :class:`Sandbox`: one
+    deadline per call (``request_timeout``, or an enclosing wait's), retries
+    by the shared :class:`~jobharness.transport.retry.RetryPolicy`, answers
+    limited to ``max_reply_bytes``. Unlike pl-sandbox-api's ``ASandbox``, an
+    error's ``body`` holds the start of the answer (its ``response`` is
+    already read).
 
     Example::
 
@@ -56,22 +75,31 @@ class ASandbox:
     def __init__(
         self,
         url: str,
-        timeout: float = 60,
+        request_timeout: float = 60,
         *,
         retries: int = 3,
         backoff: float = 0.5,
         verify: bool = True,
         session: aiohttp.ClientSession | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        timeout: float = UNSET,
     ) -> None:
+        request_timeout = renamed(
+            "ASandbox", "timeout", "request_timeout", timeout, request_timeout
+        )
         self.url = normalize_base_url(url, protocol.SERVER_NAME)
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        self.request_timeout = parse_timeout(request_timeout, "request_timeout")
+        self.retry = RetryPolicy.build(retries, backoff)
+        self.max_reply_bytes = max_reply_bytes
         self.session = session or aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=timeout),
             connector=aiohttp.TCPConnector(ssl=bool(verify)),
             headers={"User-Agent": "jobharness"},
         )
+
+    @property
+    def timeout(self) -> float:
+        """The request timeout (the older name of :attr:`request_timeout`)."""
+        return self.request_timeout
 
     async def _request(
         self,
@@ -85,37 +113,65 @@ class ASandbox:
         timeout: float | None = None,
     ) -> _Answer:
         url = urljoin(self.url, route)
-        if method in IDEMPOTENT_METHODS:
-            retry_statuses = (*retry_statuses, *RETRY_STATUSES)
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
+        deadline = request_deadline(self.request_timeout if timeout is None else timeout)
+        idempotent = is_idempotent(method)
+        attempt = 0
+        while True:
+            attempt += 1
             try:
-                answer = await self._send(method, url, form, archive, timeout)
-            except aiohttp.ClientConnectorError as exc:  # nothing was sent: safe to repeat
-                if last:
-                    raise ServerUnreachable(
-                        redact(
-                            f"{method} {url}: cannot reach sandbox at {self.url}: {exc.os_error}"
-                        ),
-                        url=url,
-                    ) from exc
-            except aiohttp.ClientError as exc:
-                if last or method not in IDEMPOTENT_METHODS:
-                    raise ServerUnreachable(redact(f"{method} {url}: {exc}"), url=url) from exc
-            except asyncio.TimeoutError as exc:
-                limit = timeout or self.timeout
-                raise RequestTimedOut(
-                    redact(f"{method} {url}: sandbox did not answer within {limit:g} s"), url=url
-                ) from exc
-            else:
-                if answer.status not in retry_statuses or last:
-                    break
-            await asyncio.sleep(self.backoff * 2**attempt)
-        if answer.status not in expect:
-            body = snippet(answer.body)
-            message = protocol.failure_message(method, url, answer.status, answer.reason, body)
-            raise sandbox_error(answer.status, message, url=url, body=body, response=answer)
-        return answer
+                answer = await self._attempt(method, url, form, archive, deadline)
+            except TransportError as exc:
+                pause = self.retry.after_error(attempt, exc, idempotent, deadline)
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
+                continue
+            if answer.status in expect:
+                return answer
+            pause = self.retry.after_status(
+                attempt,
+                answer.status,
+                idempotent,
+                deadline,
+                retry_statuses,
+                retry_after_seconds(answer.headers.get("Retry-After")),
+            )
+            if pause is None:
+                body = snippet(answer.body)
+                message = protocol.failure_message(method, url, answer.status, answer.reason, body)
+                raise sandbox_error(answer.status, message, url=url, body=body, response=answer)
+            await asyncio.sleep(pause)
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        form: Mapping[str, str] | None,
+        archive: bytes | None,
+        deadline: Deadline,
+    ) -> _Answer:
+        what = f"{method} {redact(url)}"
+        left = deadline.remaining()
+        if left < SHORTEST_ATTEMPT:
+            raise RequestTimedOut(
+                f"{what}: sandbox did not answer within {describe_limit(deadline)}", url=url
+            )
+        try:
+            return await self._send(method, url, form, archive, left)
+        except asyncio.TimeoutError as exc:
+            raise RequestTimedOut(
+                f"{what}: sandbox did not answer within {describe_limit(deadline)}", url=url
+            ) from exc
+        except aiohttp.ClientSSLError as exc:
+            raise TLSFailed(redact(f"{what}: TLS with sandbox failed: {exc}"), url=url) from exc
+        except aiohttp.ClientConnectorError as exc:  # nothing was sent
+            raise ServerUnreachable(
+                redact(f"{what}: cannot reach sandbox at {self.url}: {exc.os_error}"), url=url
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectionLost(
+                redact(f"{what}: the connection to sandbox broke: {exc}"), url=url
+            ) from exc
 
     async def _send(
         self,
@@ -123,20 +179,35 @@ class ASandbox:
         url: str,
         form: Mapping[str, str] | None,
         archive: bytes | None,
-        timeout: float | None,
+        seconds: float,
     ) -> _Answer:
         data: aiohttp.FormData | None = None
         if form is not None:
             data = aiohttp.FormData(dict(form))
             if archive is not None:
                 data.add_field("environment", archive, filename="environment.tgz")
-        options: dict[str, Any] = {"data": data}
-        if timeout:
-            options["timeout"] = aiohttp.ClientTimeout(total=timeout)
-        async with self.session.request(method, url, **options) as response:
-            body = await response.read()
+        limit = aiohttp.ClientTimeout(total=seconds)
+        async with self.session.request(method, url, data=data, timeout=limit) as response:
+            body = await self._read(response, method, url)
             reason = response.reason or ""
             return _Answer(response.status, reason, str(response.url), response.headers, body)
+
+    async def _read(self, response: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+        """The body, read in chunks up to :attr:`max_reply_bytes`."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(READ_CHUNK):
+            size += len(chunk)
+            if size > self.max_reply_bytes:
+                raise ProtocolError(
+                    redact(
+                        f"{method} {url}: sandbox sent more than {self.max_reply_bytes} bytes; "
+                        "answers are limited to that"
+                    ),
+                    url=url,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def _get_json(self, route: str) -> dict[str, Any]:
         answer = await self._request("GET", route)

@@ -21,11 +21,14 @@ from jobharness.backends.sandbox.environment import (
 from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.job import SandboxJob
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
+from jobharness.compat import UNSET, renamed
+from jobharness.deadline import parse_timeout
 from jobharness.errors import ServerError
 from jobharness.jobs import PollPolicy
+from jobharness.redaction import snippet
 from jobharness.resources import Closing
-from jobharness.transport.http import HttpTransport
-from jobharness.transport.redaction import snippet
+from jobharness.transport.http import DEFAULT_MAX_REPLY_BYTES, HttpTransport
+from jobharness.transport.retry import RetryPolicy
 
 
 def _error_from_response(response: requests.Response, message: str) -> ServerError:
@@ -48,11 +51,13 @@ class Sandbox(Closing):
 
     Covers the whole surface of pl-sandbox-api's ``Sandbox`` over one
     keep-alive session (proxies and ``.netrc`` are not consulted for a
-    plain-HTTP loopback URL), with a ``timeout`` (seconds) on every request,
-    retries with backoff for GET/HEAD and for an execution the server refused
-    with 503 (no container free, nothing ran). Executions are validated
-    locally first (:func:`~jobharness.backends.sandbox.validate_config`) and
-    come back as :class:`~jobharness.backends.sandbox.ExecutionResult`.
+    plain-HTTP loopback URL). ``request_timeout`` (seconds; the older keyword
+    ``timeout`` still works) bounds every call, retries included, and a
+    wait's deadline bounds it further; ``retries`` and ``backoff`` say how
+    GET/HEAD and an execution the server refused with 503 (no container
+    free, nothing ran) are tried again. Executions are validated locally
+    first (:func:`~jobharness.backends.sandbox.validate_config`) and come
+    back as :class:`~jobharness.backends.sandbox.ExecutionResult`.
 
     Example::
 
@@ -64,23 +69,26 @@ class Sandbox(Closing):
     def __init__(
         self,
         url: str,
-        timeout: float = 60,
+        request_timeout: float = 60,
         *,
         retries: int = 3,
         backoff: float = 0.5,
         verify: bool | str = True,
         session: requests.Session | None = None,
         poll: PollPolicy | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        timeout: float = UNSET,
     ) -> None:
+        request_timeout = renamed("Sandbox", "timeout", "request_timeout", timeout, request_timeout)
         self.transport = HttpTransport(
             url,
-            timeout=timeout,
+            request_timeout=parse_timeout(request_timeout, "request_timeout"),
             session=session,
             verify=verify,
-            retries=retries,
-            backoff=backoff,
+            retry=RetryPolicy.build(retries, backoff),
             error_factory=_error_from_response,
             server_name=protocol.SERVER_NAME,
+            max_reply_bytes=max_reply_bytes,
         )
         self.poll = poll
         if session is None and _is_loopback(self.transport.base_url):
@@ -94,9 +102,14 @@ class Sandbox(Closing):
         return self.transport.base_url
 
     @property
-    def timeout(self) -> float:
+    def request_timeout(self) -> float:
         """The request timeout in seconds."""
-        return self.transport.timeout
+        return self.transport.request_timeout
+
+    @property
+    def timeout(self) -> float:
+        """The request timeout in seconds (the older name of :attr:`request_timeout`)."""
+        return self.transport.request_timeout
 
     # -- reading ------------------------------------------------------------------------
 
@@ -176,6 +189,8 @@ class Sandbox(Closing):
         :class:`~jobharness.errors.ValidationError` before sending a config
         the server would refuse or mishandle, and a
         :class:`~jobharness.backends.sandbox.SandboxError` for an HTTP error.
+        ``timeout`` (default: the request timeout) is how long this call
+        waits for the answer, retries included.
         """
         form = {"config": validate_config(config)}
         files = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobharness.errors import AuthenticationFailed, NotFound, ServerError
-from jobharness.transport.redaction import redact
+from jobharness.redaction import redact
 
 
 class SandboxError(ServerError):
@@ -94,7 +94,7 @@ def sandbox_error(
     """The error for an HTTP ``status``: its own class, or :class:`SandboxError` for others.
 
     ``message`` and ``body`` go through the credential patterns of
-    :func:`~jobharness.transport.redaction.redact`.
+    :func:`~jobharness.redaction.redact`.
     """
     cls = STATUS_ERRORS.get(status, SandboxError)
     return cls(redact(message), url=url, status=status, body=redact(body), response=response)

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jobharness.errors import ProtocolError, ValidationError
-from jobharness.transport.redaction import snippet
+from jobharness.redaction import snippet
 
 SERVER_NAME = "sandbox"
 SPECIFICATIONS = "specifications/"

@@ -14,7 +14,7 @@ from typing import Any
 
 from jobharness.errors import ProtocolError
 from jobharness.jobs import JobState
-from jobharness.transport.redaction import snippet
+from jobharness.redaction import snippet
 
 
 @unique

@@ -53,12 +53,22 @@ def redact_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+SNIPPET_SCAN = 64 * 1024
+"""Longer texts are cut before they are decoded and stripped, so a huge answer costs little."""
+
+
 def snippet(text: str | bytes, limit: int = 200) -> str:
     """Return the start of ``text`` for an error message, shortened to ``limit`` characters."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    text = text.strip()
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+    total = len(text)
+    head = text[:SNIPPET_SCAN]
+    if isinstance(head, bytes):
+        head = head.decode("utf-8", errors="replace")
+    head = head.strip()
+    if total > SNIPPET_SCAN:
+        return (
+            head[:limit] + f"... ({total} {'bytes' if isinstance(text, bytes) else 'characters'})"
+        )
+    return head if len(head) <= limit else head[:limit] + f"... ({len(head)} characters)"
 
 
 class Redactor:
