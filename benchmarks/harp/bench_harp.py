@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobharness.backends.harp import HarpCaller, HarpServer
-from jobharness.servers.harp.embedded import start_embedded_harp
+from jobharness.backends.harp.target import embedded_targets
 
 
 def raw_lines(sock: socket.socket) -> list[Any]:
@@ -125,7 +125,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10_000, help="stream length")
     parser.add_argument("--rounds", type=int, default=9, help="follows per client")
     args = parser.parse_args()
-    with start_embedded_harp() as harp:
+    with embedded_targets() as harp:
         ours_rt, raw_rt, rt_ratio = round_trips(harp.harpd_info, args.calls)
         ours_rate, raw_rate = stream_rates(harp.dispatcher_info, args.messages, args.rounds)
     rate_ratio = ours_rate / raw_rate

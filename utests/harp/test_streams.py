@@ -10,37 +10,37 @@ from typing import Any
 import pytest
 
 from jobharness.backends.harp import HarpCaller, RemoteError, RemoteException
-from jobharness.backends.harp.targets import HarpTargets
+from jobharness.backends.harp.target import HarpTargets
 from jobharness.errors import TransportError, ValidationError, WaitTimeout
 from jobharness.jobs import JobState
 
 
-def test_stream_of_a_finished_call(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.count(5)
+def test_stream_of_a_finished_call(harp: HarpCaller) -> None:
+    call = harp.local.count(5)
     call.get()
     assert call.stream().all() == [{"i": i} for i in range(5)]
     assert [n for n, _ in call.stream(since=3, numbered=True)] == [3, 4]
     assert [n for n, _ in call.stream(recent=2, numbered=True)] == [3, 4]
 
 
-def test_follow_from_the_start_ends_with_the_result(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.count(10, 0.02)
+def test_follow_from_the_start_ends_with_the_result(harp: HarpCaller) -> None:
+    call = harp.local.count(10, 0.02)
     packets = list(call.follow(since=0, numbered=True))
     assert packets == [(i, {"i": i}) for i in range(10)]
     assert call.state is JobState.SUCCEEDED
     assert call.result() == {"count": 10}
 
 
-def test_follow_of_an_ended_call_defaults_to_no_old_packets(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.count(3)
+def test_follow_of_an_ended_call_defaults_to_no_old_packets(harp: HarpCaller) -> None:
+    call = harp.local.count(3)
     call.get()
-    fresh = harp_caller.job(call.id)
+    fresh = harp.job(call.id)
     assert fresh.follow().all() == []
     assert fresh.state is JobState.SUCCEEDED and fresh.result() == {"count": 3}
 
 
-def test_stream_while_running_then_follow_the_rest(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.count(30, 0.03)
+def test_stream_while_running_then_follow_the_rest(harp: HarpCaller) -> None:
+    call = harp.local.count(30, 0.03)
     head = [n for n, _ in call.stream(numbered=True)]
     assert not call.done or len(head) == 30
     rest = [n for n, _ in call.follow(since=len(head), numbered=True, timeout=20)]
@@ -48,24 +48,24 @@ def test_stream_while_running_then_follow_the_rest(harp_caller: HarpCaller) -> N
     assert call.result() == {"count": 30}
 
 
-def test_stream_ending_in_an_exception(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.fail_after(2)
+def test_stream_ending_in_an_exception(harp: HarpCaller) -> None:
+    call = harp.local.fail_after(2)
     assert call.follow(since=0).all() == [0, 1]
     assert call.state is JobState.FAILED
     with pytest.raises(RemoteException, match="failed after 2 packets"):
         call.get()
 
 
-def test_since_and_recent_together_are_refused_locally(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.ping()
+def test_since_and_recent_together_are_refused_locally(harp: HarpCaller) -> None:
+    call = harp.local.ping()
     with pytest.raises(ValidationError, match="since or recent"):
         call.follow(since=1, recent=1)
     with pytest.raises(ValidationError, match="since"):
         call.stream(since=-1)
 
 
-def test_follow_is_bounded_by_its_deadline(harp_caller: HarpCaller) -> None:
-    call = harp_caller.local.count(100, 0.2)
+def test_follow_is_bounded_by_its_deadline(harp: HarpCaller) -> None:
+    call = harp.local.count(100, 0.2)
     with pytest.raises(WaitTimeout, match="without reaching its end"):
         list(call.follow(since=0, timeout=0.5))
     call.cancel()
@@ -126,15 +126,15 @@ def test_dispatcher_restarted_mid_job(
 
     waiter = threading.Thread(target=wait)
     waiter.start()
-    assert targets.embedded is not None
-    targets.embedded.restart_dispatcher()
+    assert targets.embedded
+    targets.restart_dispatcher()
     waiter.join(30)
     assert not waiter.is_alive()
     error = outcome["error"]
     assert isinstance(error, TransportError)
     assert caller.url in str(error)
     # the restarted dispatcher knows the job was lost
-    info = targets.embedded.dispatcher_info
+    info = targets.dispatcher_info
     again = HarpCaller(info["host"], info["port"]).job(call.id)
     with pytest.raises(RemoteError) as lost:
         again.get(timeout=10)

@@ -6,28 +6,71 @@
 
 The seed ``harp`` module's names are kept (``CALL_NOT_FINISHED``,
 ``RemoteException``, ``Result`` ...), inside the jobharness exception tree.
+
+Everything here is imported on first use (see :mod:`jobharness.lazy`).
 """
 
-from jobharness.backends.harp.call import CallStatus, HarpJobResult, RemoteCall, StreamIterator
-from jobharness.backends.harp.dispatcher import (
-    HarpCaller,
-    RemoteProcedure,
-    RemoteServer,
-    parse_address,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jobharness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from jobharness.backends.harp.call import CallStatus, HarpJobResult, RemoteCall, StreamIterator
+    from jobharness.backends.harp.dispatcher import (
+        HarpCaller,
+        RemoteProcedure,
+        RemoteServer,
+        parse_address,
+    )
+    from jobharness.backends.harp.errors import (
+        CancelledException,
+        CommunicationError,
+        RemoteAuthError,
+        RemoteError,
+        RemoteException,
+        RemoteFailure,
+        UnknownJob,
+    )
+    from jobharness.backends.harp.harpd import HarpProcedure, HarpServer, HarpStreamIterator
+    from jobharness.backends.harp.outcome import CALL_CANCELLED, CALL_NOT_FINISHED, Outcome, Result
+    from jobharness.backends.harp.protocol import DISPATCHER_PORT, HARPD_PORT, CallOptions
+    from jobharness.transport.jsonlines import ConnectionLost, RequestRejected, TLSFailed
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CALL_CANCELLED": "jobharness.backends.harp.outcome",
+        "CALL_NOT_FINISHED": "jobharness.backends.harp.outcome",
+        "CallOptions": "jobharness.backends.harp.protocol",
+        "CallStatus": "jobharness.backends.harp.call",
+        "CancelledException": "jobharness.backends.harp.errors",
+        "CommunicationError": "jobharness.backends.harp.errors",
+        "ConnectionLost": "jobharness.transport.jsonlines",
+        "DISPATCHER_PORT": "jobharness.backends.harp.protocol",
+        "HARPD_PORT": "jobharness.backends.harp.protocol",
+        "HarpCaller": "jobharness.backends.harp.dispatcher",
+        "HarpJobResult": "jobharness.backends.harp.call",
+        "HarpProcedure": "jobharness.backends.harp.harpd",
+        "HarpServer": "jobharness.backends.harp.harpd",
+        "HarpStreamIterator": "jobharness.backends.harp.harpd",
+        "Outcome": "jobharness.backends.harp.outcome",
+        "RemoteAuthError": "jobharness.backends.harp.errors",
+        "RemoteCall": "jobharness.backends.harp.call",
+        "RemoteError": "jobharness.backends.harp.errors",
+        "RemoteException": "jobharness.backends.harp.errors",
+        "RemoteFailure": "jobharness.backends.harp.errors",
+        "RemoteProcedure": "jobharness.backends.harp.dispatcher",
+        "RemoteServer": "jobharness.backends.harp.dispatcher",
+        "RequestRejected": "jobharness.transport.jsonlines",
+        "Result": "jobharness.backends.harp.outcome",
+        "StreamIterator": "jobharness.backends.harp.call",
+        "TLSFailed": "jobharness.transport.jsonlines",
+        "UnknownJob": "jobharness.backends.harp.errors",
+        "parse_address": "jobharness.backends.harp.dispatcher",
+    },
 )
-from jobharness.backends.harp.errors import (
-    CancelledException,
-    CommunicationError,
-    RemoteAuthError,
-    RemoteError,
-    RemoteException,
-    RemoteFailure,
-    UnknownJob,
-)
-from jobharness.backends.harp.harpd import HarpProcedure, HarpServer, HarpStreamIterator
-from jobharness.backends.harp.outcome import CALL_CANCELLED, CALL_NOT_FINISHED, Outcome, Result
-from jobharness.backends.harp.protocol import DISPATCHER_PORT, HARPD_PORT, CallOptions
-from jobharness.transport.jsonlines import ConnectionLost, RequestRejected, TLSFailed
 
 __all__ = [
     "CALL_CANCELLED",

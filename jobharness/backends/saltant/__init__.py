@@ -5,45 +5,92 @@
 >>> job.wait(timeout=30).raise_for_state()                           # doctest: +SKIP
 
 See ``docs/saltant.md`` for the guide and the differences from saltant-py.
+
+Everything here is imported on first use (see :mod:`jobharness.lazy`).
 """
 
-from jobharness.backends.saltant.client import (
-    ENV_TOKEN,
-    ENV_URL,
-    SALTANT_POLL,
-    SaltantClient,
-    api_root,
-    from_env,
-)
-from jobharness.backends.saltant.errors import (
-    AuthenticationError,
-    BadEnvironmentError,
-    BadHttpRequestError,
-    SaltantError,
-    SaltantNotFound,
-)
-from jobharness.backends.saltant.job import STATE_MAP, SaltantJob, map_state
-from jobharness.backends.saltant.managers import (
-    ContainerTaskInstanceManager,
-    ContainerTaskTypeManager,
-    ExecutableTaskInstanceManager,
-    ExecutableTaskTypeManager,
-    TaskQueueManager,
-    TaskWhitelistManager,
-    UserManager,
-    encode_filters,
-)
-from jobharness.backends.saltant.models import (
-    FINISHED_STATES,
-    ContainerTaskInstance,
-    ContainerTaskType,
-    ExecutableTaskInstance,
-    ExecutableTaskType,
-    TaskInstance,
-    TaskQueue,
-    TaskType,
-    TaskWhitelist,
-    User,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jobharness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from jobharness.backends.saltant.client import (
+        ENV_TOKEN,
+        ENV_URL,
+        SALTANT_POLL,
+        SaltantClient,
+        api_root,
+        from_env,
+    )
+    from jobharness.backends.saltant.errors import (
+        AuthenticationError,
+        BadEnvironmentError,
+        BadHttpRequestError,
+        SaltantError,
+        SaltantNotFound,
+    )
+    from jobharness.backends.saltant.job import STATE_MAP, SaltantJob, map_state
+    from jobharness.backends.saltant.managers import (
+        ContainerTaskInstanceManager,
+        ContainerTaskTypeManager,
+        ExecutableTaskInstanceManager,
+        ExecutableTaskTypeManager,
+        TaskQueueManager,
+        TaskWhitelistManager,
+        UserManager,
+        encode_filters,
+    )
+    from jobharness.backends.saltant.models import (
+        FINISHED_STATES,
+        ContainerTaskInstance,
+        ContainerTaskType,
+        ExecutableTaskInstance,
+        ExecutableTaskType,
+        TaskInstance,
+        TaskQueue,
+        TaskType,
+        TaskWhitelist,
+        User,
+    )
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "AuthenticationError": "jobharness.backends.saltant.errors",
+        "BadEnvironmentError": "jobharness.backends.saltant.errors",
+        "BadHttpRequestError": "jobharness.backends.saltant.errors",
+        "ContainerTaskInstance": "jobharness.backends.saltant.models",
+        "ContainerTaskInstanceManager": "jobharness.backends.saltant.managers",
+        "ContainerTaskType": "jobharness.backends.saltant.models",
+        "ContainerTaskTypeManager": "jobharness.backends.saltant.managers",
+        "ENV_TOKEN": "jobharness.backends.saltant.client",
+        "ENV_URL": "jobharness.backends.saltant.client",
+        "ExecutableTaskInstance": "jobharness.backends.saltant.models",
+        "ExecutableTaskInstanceManager": "jobharness.backends.saltant.managers",
+        "ExecutableTaskType": "jobharness.backends.saltant.models",
+        "ExecutableTaskTypeManager": "jobharness.backends.saltant.managers",
+        "FINISHED_STATES": "jobharness.backends.saltant.models",
+        "SALTANT_POLL": "jobharness.backends.saltant.client",
+        "STATE_MAP": "jobharness.backends.saltant.job",
+        "SaltantClient": "jobharness.backends.saltant.client",
+        "SaltantError": "jobharness.backends.saltant.errors",
+        "SaltantJob": "jobharness.backends.saltant.job",
+        "SaltantNotFound": "jobharness.backends.saltant.errors",
+        "TaskInstance": "jobharness.backends.saltant.models",
+        "TaskQueue": "jobharness.backends.saltant.models",
+        "TaskQueueManager": "jobharness.backends.saltant.managers",
+        "TaskType": "jobharness.backends.saltant.models",
+        "TaskWhitelist": "jobharness.backends.saltant.models",
+        "TaskWhitelistManager": "jobharness.backends.saltant.managers",
+        "User": "jobharness.backends.saltant.models",
+        "UserManager": "jobharness.backends.saltant.managers",
+        "api_root": "jobharness.backends.saltant.client",
+        "encode_filters": "jobharness.backends.saltant.managers",
+        "from_env": "jobharness.backends.saltant.client",
+        "map_state": "jobharness.backends.saltant.job",
+    },
 )
 
 __all__ = [

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from jobharness.backends.harp.target import HarpTargets, embedded_targets, host_entry
 from jobharness.servers.base import EmbeddedServer
-from jobharness.servers.harp.embedded import EmbeddedHarp, start_embedded_harp
 
 PROCEDURES = Path(__file__).with_name("procedures_for_tests.py")
 IO_TIMEOUT = 15.0
@@ -130,20 +130,20 @@ class DispatcherClient:
 
 
 @pytest.fixture(scope="session")
-def harp() -> Iterator[EmbeddedHarp]:
+def harp() -> Iterator[HarpTargets]:
     """A harpd with the test procedures and a dispatcher naming it ``local`` (one per worker)."""
-    with start_embedded_harp(PROCEDURES) as pair:
+    with embedded_targets(PROCEDURES) as pair:
         yield pair
 
 
 @pytest.fixture(scope="session")
-def harpd(harp: EmbeddedHarp) -> HarpdClient:
+def harpd(harp: HarpTargets) -> HarpdClient:
     """Raw client of the session harpd."""
     return HarpdClient(harp.harpd_info)
 
 
 @pytest.fixture(scope="session")
-def dispatcher(harp: EmbeddedHarp) -> DispatcherClient:
+def dispatcher(harp: HarpTargets) -> DispatcherClient:
     """Raw client of the session dispatcher."""
     return DispatcherClient(harp.dispatcher_info)
 
@@ -165,14 +165,15 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., EmbeddedServer]]:
 
 @pytest.fixture
 def start_dispatcher(
-    harp: EmbeddedHarp, start_server: Callable[..., EmbeddedServer], tmp_path: Path
+    harp: HarpTargets, start_server: Callable[..., EmbeddedServer], tmp_path: Path
 ) -> Callable[..., DispatcherClient]:
     """Start an extra dispatcher whose registry has ``local`` plus ``entries``."""
 
     def start(*args: str, entries: list[dict[str, Any]] = (), ca: bool = True) -> DispatcherClient:  # type: ignore[assignment]
         hosts = tmp_path / f"hosts{time.monotonic_ns()}.jsonl"
         hosts.write_text(
-            "".join(json.dumps(e) + "\n" for e in [harp.host_entry(), *entries]), encoding="utf-8"
+            "".join(json.dumps(e) + "\n" for e in [host_entry(harp.harpd_info), *entries]),
+            encoding="utf-8",
         )
         options = ["--hosts-file", str(hosts)]
         if ca:

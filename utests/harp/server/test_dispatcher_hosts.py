@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import trustme
 
-from jobharness.servers.harp.embedded import EmbeddedHarp
+from jobharness.backends.harp.target import HarpTargets, host_entry
 
 from .conftest import DispatcherClient
 
@@ -111,9 +111,9 @@ def test_insecure_accepts_any_certificate(
 
 
 def test_wrong_credentials_are_auth_error(
-    start_dispatcher: Callable[..., DispatcherClient], harp: EmbeddedHarp
+    start_dispatcher: Callable[..., DispatcherClient], harp: HarpTargets
 ) -> None:
-    entry = {**harp.host_entry(), "hostname": "wrong"}
+    entry = {**host_entry(harp.harpd_info), "hostname": "wrong"}
     entry["credentials"] = {"user": entry["credentials"]["user"], "password": "wrong"}
     dispatcher = start_dispatcher(entries=[entry])
     assert dispatcher.result(dispatcher.submit("ping", host="wrong")) == {
@@ -156,12 +156,12 @@ def test_misbehaving_harpd(
 
 
 def test_host_entry_option_and_invalid_hosts_file_lines(
-    harp: EmbeddedHarp, start_server: Callable[..., Any], tmp_path: Path
+    harp: HarpTargets, start_server: Callable[..., Any], tmp_path: Path
 ) -> None:
     hosts = tmp_path / "hosts.jsonl"
     hosts.write_text(
         "not json\n"
-        + json.dumps({**harp.host_entry(), "hostname": "from-file"})
+        + json.dumps({**host_entry(harp.harpd_info), "hostname": "from-file"})
         + "\n"
         + json.dumps({"hostname": "incomplete"})
         + "\n",
@@ -172,7 +172,7 @@ def test_host_entry_option_and_invalid_hosts_file_lines(
         "--hosts-file",
         str(hosts),
         "--host-entry",
-        json.dumps({**harp.host_entry(), "hostname": "from-option"}),
+        json.dumps({**host_entry(harp.harpd_info), "hostname": "from-option"}),
         "--ca-file",
         harp.harpd_info["ca_file"],
     )

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from jobharness.backends.harp.target import HarpTargets, embedded_targets
 from jobharness.errors import EmbeddedServerError
 from jobharness.servers.base import EmbeddedServer
-from jobharness.servers.harp.embedded import EmbeddedHarp, start_embedded_harp
 
 from .conftest import PROCEDURES, DispatcherClient, lines, read_all
 
@@ -17,13 +17,13 @@ MISSING = {"error": {"type": "missing_result", "message": "job interrupted abrup
 
 
 @pytest.fixture
-def own_harp() -> Iterator[EmbeddedHarp]:
+def own_harp() -> Iterator[HarpTargets]:
     """A harpd/dispatcher pair of this test alone (it gets restarted)."""
-    with start_embedded_harp(PROCEDURES) as pair:
+    with embedded_targets(PROCEDURES) as pair:
         yield pair
 
 
-def test_restart_keeps_results_and_streams_and_loses_running_jobs(own_harp: EmbeddedHarp) -> None:
+def test_restart_keeps_results_and_streams_and_loses_running_jobs(own_harp: HarpTargets) -> None:
     before = DispatcherClient(own_harp.dispatcher_info)
     added = before.submit("add", [2, 40], info={"ticket": 7})
     counted = before.submit("count", [3])
