@@ -1,17 +1,30 @@
 """Robot Framework keyword libraries of jobharness.
 
 Import them as ``Library    robotlib.JobLibrary`` (and ``robotlib.SandboxLibrary``,
-``robotlib.SaltantLibrary``, ``robotlib.HarpLibrary``, ...).
+``robotlib.SaltantLibrary``, ``robotlib.HarpLibrary``, ...). Each library is
+imported only when a suite uses it, so a run pays only for its backends.
 """
 
-from robotlib.harp import HarpLibrary
-from robotlib.jobs import JobLibrary
-from robotlib.saltant import SaltantLibrary
-from robotlib.sandbox import SandboxLibrary
+from __future__ import annotations
 
-__all__ = [
-    "HarpLibrary",
-    "JobLibrary",
-    "SaltantLibrary",
-    "SandboxLibrary",
-]
+from typing import TYPE_CHECKING
+
+from jobharness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from robotlib.harp import HarpLibrary
+    from robotlib.jobs import JobLibrary
+    from robotlib.saltant import SaltantLibrary
+    from robotlib.sandbox import SandboxLibrary
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "HarpLibrary": "robotlib.harp",
+        "JobLibrary": "robotlib.jobs",
+        "SaltantLibrary": "robotlib.saltant",
+        "SandboxLibrary": "robotlib.sandbox",
+    },
+)
+
+__all__ = ["HarpLibrary", "JobLibrary", "SaltantLibrary", "SandboxLibrary"]

@@ -8,26 +8,26 @@ import pytest
 from robot.api.types import Secret
 
 from jobharness.backends.harp import RemoteAuthError
-from jobharness.backends.harp.targets import HarpTargets
+from jobharness.backends.harp.target import HarpTargets
 from jobharness.jobs import JobState
 from robotlib.harp import HarpLibrary, HarpStream
 
 
 @pytest.fixture
-def library(harp_servers: HarpTargets) -> Iterator[HarpLibrary]:
+def library(harp_server: HarpTargets) -> Iterator[HarpLibrary]:
     """A library pointed at the session's servers through its arguments."""
     lib = HarpLibrary(timeout=20)
-    assert harp_servers.dispatcher is not None
-    host, port = harp_servers.dispatcher
+    assert harp_server.dispatcher is not None
+    host, port = harp_server.dispatcher
     lib.connect_to_harp_dispatcher(f"{host}:{port}")
     yield lib
     lib.close()
 
 
 def test_connect_to_harpd_with_a_secret_password(
-    library: HarpLibrary, harp_servers: HarpTargets
+    library: HarpLibrary, harp_server: HarpTargets
 ) -> None:
-    target = harp_servers.harpd_target()
+    target = harp_server.harpd_target()
     library.connect_to_harpd(
         f"tls://{target.address}", target.user, Secret(target.password), target.ca_file
     )
@@ -37,9 +37,9 @@ def test_connect_to_harpd_with_a_secret_password(
 
 
 def test_wrong_secret_is_an_auth_error_without_it(
-    library: HarpLibrary, harp_servers: HarpTargets
+    library: HarpLibrary, harp_server: HarpTargets
 ) -> None:
-    target = harp_servers.harpd_target()
+    target = harp_server.harpd_target()
     library.connect_to_harpd(
         target.address, target.user, Secret("Wrong-Secret-1"), target.ca_file, alias="bad"
     )
@@ -49,9 +49,9 @@ def test_wrong_secret_is_an_auth_error_without_it(
 
 
 def test_harpd_settings_from_the_environment(
-    harp_servers: HarpTargets, monkeypatch: pytest.MonkeyPatch
+    harp_server: HarpTargets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = harp_servers.harpd_target()
+    target = harp_server.harpd_target()
     monkeypatch.setenv("JOBHARNESS_HARPD_URL", target.address)
     monkeypatch.setenv("JOBHARNESS_HARPD_USER", target.user)
     monkeypatch.setenv("JOBHARNESS_HARPD_PASSWORD", target.password)
@@ -59,7 +59,7 @@ def test_harpd_settings_from_the_environment(
     lib = HarpLibrary()
     try:
         assert lib.call_harp_procedure("ping") == "pong"
-        assert lib._embedded is None  # nothing was started
+        assert lib.ctx.embedded_target is None  # nothing was started
     finally:
         lib.close()
 
@@ -76,10 +76,10 @@ def test_calls_left_running_by_a_test_are_cancelled_when_it_ends(library: HarpLi
     library.end_suite(None, None)
 
 
-def test_suite_policy_keeps_calls_until_the_suite_ends(harp_servers: HarpTargets) -> None:
+def test_suite_policy_keeps_calls_until_the_suite_ends(harp_server: HarpTargets) -> None:
     lib = HarpLibrary(cleanup="suite")
-    assert harp_servers.dispatcher is not None
-    lib.connect_to_harp_dispatcher("{}:{}".format(*harp_servers.dispatcher))
+    assert harp_server.dispatcher is not None
+    lib.connect_to_harp_dispatcher("{}:{}".format(*harp_server.dispatcher))
     try:
         lib.start_suite(None, None)
         lib.start_test(None, None)
@@ -93,10 +93,10 @@ def test_suite_policy_keeps_calls_until_the_suite_ends(harp_servers: HarpTargets
         lib.close()
 
 
-def test_named_dispatcher_and_host(library: HarpLibrary, harp_servers: HarpTargets) -> None:
-    assert harp_servers.dispatcher is not None
+def test_named_dispatcher_and_host(library: HarpLibrary, harp_server: HarpTargets) -> None:
+    assert harp_server.dispatcher is not None
     library.connect_to_harp_dispatcher(
-        "tcp://{}:{}".format(*harp_servers.dispatcher), alias="other", host="no-such-host"
+        "tcp://{}:{}".format(*harp_server.dispatcher), alias="other", host="no-such-host"
     )
     call = library.submit_harp_call("ping", dispatcher="other")
     library.harp_call_should_raise(call, "unknown_host")

@@ -1,0 +1,108 @@
+"""``Connect To Saltant`` and the lookups every saltant keyword needs (types, queues by name)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from jobharness.backends.saltant import SaltantClient, TaskQueue, TaskType, TaskWhitelist
+from jobharness.backends.saltant.managers import TaskInstanceManager, TaskTypeManager
+from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL
+from jobharness.backends.saltant.target import saltant_client
+from robotlib._core.context import LibraryContext
+from robotlib._core.conversions import Secret, renamed_argument, seconds
+from robotlib._core.library import Component
+
+Kind = Literal["executable", "container"]
+
+
+class SaltantConnection(Component):
+    """Connections to saltant servers; :attr:`client` is the current one (opened on first use)."""
+
+    def __init__(self, context: LibraryContext, request_timeout: float, **names: str) -> None:
+        super().__init__(context, **names)
+        self.request_timeout = request_timeout
+
+    @keyword
+    def connect_to_saltant(
+        self,
+        url: str | None = None,
+        token: str | Secret | None = None,
+        alias: str | None = None,
+        request_timeout: timedelta | None = None,
+        verify: bool = True,
+        timeout: timedelta | None = None,
+    ) -> int:
+        """Open a connection to the saltant API at ``url`` with ``token``; make it current.
+
+        ``url`` is the API root, ``/api/`` optional. Without ``url``: the
+        ``JOBHARNESS_SALTANT_URL`` or ``SALTANT_API_URL`` environment variable,
+        else the ``${SALTANT_URL}`` variable, else an embedded server started for
+        this run (its token is used). ``token`` (a ``Secret`` or a string) is
+        looked up the same way. The token is checked at once. ``request_timeout``
+        bounds each HTTP call, retries included (``timeout`` is its older,
+        deprecated name). Returns the connection's index; ``alias`` names it
+        for `Switch Saltant Connection`.
+
+        | Connect To Saltant |                                 |                 |
+        | Connect To Saltant | https://jobs.example.org/api/  | ${TOKEN}        | alias=prod |
+        """
+        request_timeout = renamed_argument(
+            "Connect To Saltant", "timeout", "request_timeout", timeout, request_timeout
+        )
+        target = self.ctx.target({SALTANT_URL.name: url, SALTANT_TOKEN.name: token})
+        client = saltant_client(
+            target,
+            default_timeout=seconds(request_timeout, self.request_timeout, "request_timeout"),
+            verify=verify,
+            wait_timeout=self.ctx.default_timeout,
+        )
+        logger.info(f"connected to saltant at {client.base_api_url} ({target.source})")
+        return self.ctx.connections.register(client, alias)
+
+    @property
+    def client(self) -> SaltantClient:
+        """The current connection, opened with the defaults if there is none yet."""
+        if not self.ctx.connections.has():
+            self.connect_to_saltant()
+        client: SaltantClient = self.ctx.connections.get()
+        return client
+
+    def types(self, kind: Kind) -> TaskTypeManager[Any]:
+        """The task type manager of ``kind``."""
+        if kind == "container":
+            return self.client.container_task_types
+        return self.client.executable_task_types
+
+    def instances(self, kind: Kind) -> TaskInstanceManager[Any]:
+        """The task instance manager of ``kind``."""
+        if kind == "container":
+            return self.client.container_task_instances
+        return self.client.executable_task_instances
+
+    def type_id(self, task_type: str | int | TaskType, kind: Kind) -> int:
+        """The id of a task type given by object, id or name."""
+        if isinstance(task_type, TaskType):
+            return task_type.id
+        if isinstance(task_type, int) or str(task_type).isdigit():
+            return int(task_type)
+        return int(self.types(kind).get(name=str(task_type)).id)
+
+    def whitelist_id(self, whitelist: str | int | TaskWhitelist) -> int:
+        """The id of a whitelist given by object, id or name."""
+        if isinstance(whitelist, TaskWhitelist):
+            return whitelist.id
+        if isinstance(whitelist, int) or str(whitelist).isdigit():
+            return int(whitelist)
+        return self.client.task_whitelists.get(name=str(whitelist)).id
+
+    def queue_id(self, queue: str | int | TaskQueue) -> int:
+        """The id of a queue given by object, id or name."""
+        if isinstance(queue, TaskQueue):
+            return queue.id
+        if isinstance(queue, int) or str(queue).isdigit():
+            return int(queue)
+        return self.client.task_queues.get(name=str(queue)).id
