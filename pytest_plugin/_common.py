@@ -1,16 +1,20 @@
-"""Shared pieces of the pytest plugin: settings, the job recorder, the marker, reports.
+"""Shared pieces of the pytest plugin: settings, targets, the recorder, the marker, reports.
 
 Backend plugin modules use:
 
 * :func:`add_setting` / :func:`get_setting` to declare and read a setting with
-  the precedence CLI option > environment variable > ini option > default;
-* :func:`server_target` for a session fixture that starts the embedded server
-  unless a URL is configured;
-* the ``jobharness_jobs`` fixture (a :class:`JobRecorder`) to track the jobs a
-  test starts: they are cancelled at teardown, listed in a failing test's
-  report and recorded as JUnit properties;
+  the precedence CLI option > environment variable > ini option > default,
+  and :func:`header_lines` for the report header;
+* :func:`open_target` for a session fixture that starts the embedded
+  servers unless a server is configured (the engine decides which);
+* the ``jobharness_jobs`` fixture (a :class:`JobRecorder`) to track what a
+  test starts: jobs are cancelled and anything else cleaned up at teardown,
+  listed in a failing test's report and recorded as JUnit properties;
 * :func:`wait_timeout` for the per-test ``@pytest.mark.jobharness(timeout=...)``;
-* :func:`caller_id` for job names that carry the xdist worker and the test.
+* :func:`caller_id` for job names that carry the xdist worker and the test;
+* :func:`renamed_fixture` for fixtures that kept an older name.
+
+Nothing here imports a backend: a run pays only for the backends its tests use.
 """
 
 from __future__ import annotations
@@ -18,17 +22,20 @@ from __future__ import annotations
 import contextlib
 import os
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from jobharness.cleanup import CleanupReport, cancel_unfinished
+from jobharness.cleanup import CLEANUP_TIMEOUT, Cleanable, CleanupReport, clean_up
+from jobharness.deadline import parse_timeout
 from jobharness.errors import JobHarnessError
 from jobharness.jobs import DEFAULT_TIMEOUT, Job
-from jobharness.servers.base import EmbeddedServer
 from jobharness.settings import Resolved, Setting, resolve
+
+if TYPE_CHECKING:
+    from jobharness.targets import Target, TargetSpec
 
 GROUP = "jobharness"
 OUTPUT_LIMIT = 4000
@@ -39,9 +46,23 @@ TIMEOUT = Setting(
     env=("JOBHARNESS_TIMEOUT",),
     default=str(DEFAULT_TIMEOUT),
 )
+CLEANUP = Setting(
+    "jobharness_cleanup_timeout",
+    "seconds the cleanup at the end of a test may take, all requests included",
+    env=("JOBHARNESS_CLEANUP_TIMEOUT",),
+    default=str(CLEANUP_TIMEOUT),
+)
 
-_JOBS = pytest.StashKey[list[Job]]()
+_ITEMS = pytest.StashKey[list[Cleanable]]()
 _RECORDERS = pytest.StashKey[list["JobRecorder"]]()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ServerTarget":  # the older name of the targets the fixtures yield
+        from jobharness.targets import Target
+
+        return Target
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -69,75 +90,86 @@ def get_setting(config: pytest.Config, setting: Setting) -> Resolved:
     )
 
 
-def header_line(backend: str, resolved: Resolved) -> str:
-    """The report header line of one backend: its target and where the setting came from."""
-    if resolved.value is None:
-        return f"jobharness {backend}: embedded server (no {resolved.setting.name} set)"
-    return f"jobharness {backend}: {resolved.describe()}"
+def header_lines(
+    backend: str, config: pytest.Config, settings: Sequence[Setting], primary: Sequence[Setting]
+) -> list[str]:
+    """The report header of one backend: its settings (secrets masked), or "embedded".
+
+    ``primary`` are the settings that name a server; with none of them set,
+    the backend uses embedded servers.
+    """
+    if not any(get_setting(config, setting).value for setting in primary):
+        names = "/".join(setting.name for setting in primary)
+        return [f"jobharness {backend}: embedded server (no {names} set)"]
+    return [
+        f"jobharness {backend}: {resolved.describe()}"
+        for resolved in (get_setting(config, setting) for setting in settings)
+        if resolved.value is not None and resolved.source != "default"
+    ]
 
 
-# -- embedded or configured servers ---------------------------------------------------------
-
-
-@dataclass
-class ServerTarget:
-    """Where a backend's fixtures send their requests: a URL, and the embedded server if any."""
-
-    url: str
-    info: dict[str, Any] = field(default_factory=dict)
-    server: EmbeddedServer | None = None
-    source: str = "embedded"
+# -- targets --------------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def server_target(
-    config: pytest.Config, setting: Setting, backend: str, args: Sequence[str] = ()
-) -> Iterator[ServerTarget]:
-    """Yield the configured URL, or start the embedded ``backend`` server and stop it after."""
-    resolved = get_setting(config, setting)
-    if resolved.value is not None:
-        yield ServerTarget(resolved.value, {"url": resolved.value}, None, resolved.source)
-        return
-    with EmbeddedServer(backend, args) as server:
-        yield ServerTarget(server.url, dict(server.info), server, "embedded")
+def open_target(config: pytest.Config, spec: TargetSpec, **options: Any) -> Iterator[Target]:
+    """The configured server of ``spec`` (from options, env, ini), or its embedded servers.
+
+    What was started is stopped when the block ends.
+    """
+    from jobharness.targets import open_target as engine_open_target
+
+    settings = spec.resolve(lambda setting: get_setting(config, setting))
+    with engine_open_target(spec, settings, options=options) as target:
+        yield target
 
 
-# -- the job recorder -----------------------------------------------------------------------
+# -- the recorder ---------------------------------------------------------------------------
+
+
+def _junit_property(item: pytest.Item, name: str, value: str) -> None:
+    """Record a JUnit property without the warning ``record_property`` gives under xunit2."""
+    item.user_properties.append((name, value))
 
 
 class JobRecorder:
-    """The jobs one test started: cancelled at teardown, reported when the test fails."""
+    """What one test started: cleaned up at teardown, reported when the test fails."""
 
-    def __init__(self, item: pytest.Item, record_property: Callable[[str, object], None]) -> None:
+    def __init__(self, item: pytest.Item, timeout: float = CLEANUP_TIMEOUT) -> None:
         self.item = item
-        self.jobs: list[Job] = []
-        self._record_property = record_property
+        self.timeout = timeout
+        self.items: list[Cleanable] = []
 
-    def track(self, job: Job) -> Job:
-        """Record ``job`` for cleanup and reporting; return it."""
-        self.jobs.append(job)
-        self.item.stash.setdefault(_JOBS, []).append(job)
-        self._record_property("jobharness_job", f"{job.backend}:{job.id}")
-        return job
+    @property
+    def jobs(self) -> list[Job]:
+        """The jobs among what was recorded."""
+        return [item for item in self.items if isinstance(item, Job)]
+
+    def track(self, item: Cleanable) -> Any:
+        """Record ``item`` (a job, session, handle or resource) for cleanup; return it."""
+        self.items.append(item)
+        self.item.stash.setdefault(_ITEMS, []).append(item)
+        if isinstance(item, Job):
+            _junit_property(self.item, "jobharness_job", f"{item.backend}:{item.id}")
+        return item
 
     def cleanup(self) -> CleanupReport:
-        """Cancel every recorded job that is not finished."""
-        jobs, self.jobs = self.jobs, []
-        return cancel_unfinished(jobs)
+        """Clean up everything recorded (cancel unfinished jobs ...), within the cleanup timeout."""
+        items, self.items = self.items, []
+        return clean_up(items, self.timeout)
 
 
 @pytest.fixture
-def jobharness_jobs(
-    request: pytest.FixtureRequest, record_property: Callable[[str, object], None]
-) -> Iterator[JobRecorder]:
-    """Track the jobs a test starts; cancel those left unfinished when the test ends."""
-    recorder = JobRecorder(request.node, record_property)
+def jobharness_jobs(request: pytest.FixtureRequest) -> Iterator[JobRecorder]:
+    """Track what a test starts; cancel, close or delete what is left when the test ends."""
+    timeout = parse_timeout(get_setting(request.config, CLEANUP).value, CLEANUP.name)
+    recorder = JobRecorder(request.node, timeout)
     live = request.config.stash.setdefault(_RECORDERS, [])
     live.append(recorder)
     yield recorder
     live.remove(recorder)
     report = recorder.cleanup()
-    if report.cancelled or report.failed:
+    if report:
         request.node.add_report_section("teardown", "jobharness cleanup", "\n".join(report.lines()))
 
 
@@ -145,10 +177,10 @@ def wait_timeout(request: pytest.FixtureRequest, default: float | None = None) -
     """The wait timeout for this test: the ``jobharness(timeout=...)`` marker, else the setting."""
     marker = request.node.get_closest_marker("jobharness")
     if marker is not None and marker.kwargs.get("timeout") is not None:
-        return float(marker.kwargs["timeout"])
+        return parse_timeout(marker.kwargs["timeout"], "jobharness(timeout=...)")
     if default is not None:
         return default
-    return float(get_setting(request.config, TIMEOUT).value or DEFAULT_TIMEOUT)
+    return parse_timeout(get_setting(request.config, TIMEOUT).value, TIMEOUT.name)
 
 
 def caller_id(request: pytest.FixtureRequest, limit: int = 100) -> str:
@@ -158,12 +190,23 @@ def caller_id(request: pytest.FixtureRequest, limit: int = 100) -> str:
     return text if len(text) <= limit else worker + ":..." + text[-(limit - len(worker) - 4) :]
 
 
+def renamed_fixture(request: pytest.FixtureRequest, old: str, new: str) -> Any:
+    """The fixture ``new``, for a fixture still requested by its older name ``old``."""
+    warnings.warn(
+        f"the jobharness fixture {old!r} is now called {new!r}; request {new!r} instead",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return request.getfixturevalue(new)
+
+
 # -- hooks ----------------------------------------------------------------------------------
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the shared options."""
     add_setting(parser, TIMEOUT)
+    add_setting(parser, CLEANUP)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -178,7 +221,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Add the test's jobs, with their states and output, to a failing test's report."""
     report = yield
-    jobs = item.stash.get(_JOBS, [])
+    jobs = [thing for thing in item.stash.get(_ITEMS, []) if isinstance(thing, Job)]
     if report.failed and jobs and report.when == "call":
         report.sections.append(("jobharness jobs", "\n".join(_describe(job) for job in jobs)))
     return report
@@ -198,6 +241,20 @@ def _describe(job: Job) -> str:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Last resort after an interrupted run: cancel jobs whose test never reached teardown."""
+    """Last resort after an interrupted run: clean up what no teardown reached."""
     for recorder in session.config.stash.get(_RECORDERS, []):
         recorder.cleanup()
+
+
+__all__ = [
+    "CLEANUP",
+    "TIMEOUT",
+    "JobRecorder",
+    "add_setting",
+    "caller_id",
+    "get_setting",
+    "header_lines",
+    "open_target",
+    "renamed_fixture",
+    "wait_timeout",
+]

@@ -9,44 +9,41 @@ Settings (CLI > env > ini > default):
 
 With neither server configured, an embedded harpd and dispatcher run for the session.
 
-Fixtures:
+Fixtures (older names in brackets, still working):
 
-* ``harp_servers`` (session): the :class:`~jobharness.backends.harp.targets.HarpTargets`;
-* ``harp_caller`` (session): a :class:`~jobharness.backends.harp.HarpCaller`;
+* ``harp_server`` (session) [``harp_servers``]: the
+  :class:`~jobharness.backends.harp.target.HarpTargets`;
+* ``harp`` (session) [``harp_caller``]: a :class:`~jobharness.backends.harp.HarpCaller`;
 * ``harpd`` (session): a :class:`~jobharness.backends.harp.HarpServer`;
-* ``harp_call`` (function): submits calls tracked by the test (cancelled at
-  teardown if unfinished, listed in a failing test's report, JUnit properties):
-  ``harp_call("add", 2, 40)``; ``harp_call.using(queue={...}, timeout=30)("sleep", 5)``.
+* ``harp_job`` (function) [``harp_call``]: submits calls tracked by the test
+  (cancelled at teardown if unfinished, listed in a failing test's report,
+  JUnit properties): ``harp_job("add", 2, 40)``;
+  ``harp_job.using(queue={...}, timeout=30)("sleep", 5)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from jobharness.backends.harp import CallOptions, HarpCaller, HarpServer, RemoteCall
-from jobharness.backends.harp.protocol import call_arguments
-from jobharness.backends.harp.settings import (
-    ALL_SETTINGS,
-    HARP_DISPATCHER,
-    HARP_HOST,
-    HARPD_CA_FILE,
-    HARPD_PASSWORD,
-    HARPD_URL,
-    HARPD_USER,
-)
-from jobharness.backends.harp.targets import HarpTargets, configured_targets, embedded_targets
-from jobharness.jobs import DEFAULT_TIMEOUT
+from jobharness.backends.harp.settings import ALL_SETTINGS, HARP_DISPATCHER, HARPD_URL
 from pytest_plugin._common import (
     TIMEOUT,
     JobRecorder,
     add_setting,
     caller_id,
     get_setting,
+    header_lines,
+    open_target,
+    renamed_fixture,
     wait_timeout,
 )
+
+if TYPE_CHECKING:
+    from jobharness.backends.harp import CallOptions, HarpCaller, HarpServer, RemoteCall
+    from jobharness.backends.harp.target import HarpTargets
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,62 +52,49 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         add_setting(parser, setting)
 
 
-def _configured(config: pytest.Config) -> HarpTargets | None:
-    values = {setting.name: get_setting(config, setting) for setting in ALL_SETTINGS}
-    sources = sorted(
-        {values[s.name].source for s in (HARP_DISPATCHER, HARPD_URL) if values[s.name].value}
-    )
-    return configured_targets(
-        values[HARP_DISPATCHER.name].value,
-        values[HARPD_URL.name].value,
-        values[HARPD_USER.name].value,
-        values[HARPD_PASSWORD.name].value,
-        values[HARPD_CA_FILE.name].value,
-        values[HARP_HOST.name].value,
-        source=", ".join(sources),
-    )
-
-
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which harp servers the run uses (never the password)."""
-    try:
-        targets = _configured(config)
-    except Exception as exc:  # a bad setting is reported by the fixtures, not here
-        return f"jobharness harp: invalid settings ({exc})"
-    if targets is None:
-        return "jobharness harp: embedded harpd and dispatcher (no harp_dispatcher/harpd_url set)"
-    return f"jobharness harp: {targets.describe()}"
+    return header_lines("harp", config, ALL_SETTINGS, (HARP_DISPATCHER, HARPD_URL))
 
 
 @pytest.fixture(scope="session")
-def harp_servers(pytestconfig: pytest.Config) -> Iterator[HarpTargets]:
+def harp_server(pytestconfig: pytest.Config) -> Iterator[HarpTargets]:
     """The harp servers of this session: configured ones, or an embedded pair."""
-    targets = _configured(pytestconfig)
-    if targets is not None:
-        yield targets
-        return
-    targets = embedded_targets()
-    try:
-        yield targets
-    finally:
-        targets.stop()
+    from jobharness.backends.harp.target import HARP_TARGET, HarpTargets
+
+    with open_target(pytestconfig, HARP_TARGET) as target:
+        yield HarpTargets(target)
 
 
 @pytest.fixture(scope="session")
-def harp_caller(harp_servers: HarpTargets, pytestconfig: pytest.Config) -> HarpCaller:
+def harp_servers(request: pytest.FixtureRequest) -> HarpTargets:
+    """The older name of ``harp_server`` (deprecated)."""
+    targets: HarpTargets = renamed_fixture(request, "harp_servers", "harp_server")
+    return targets
+
+
+@pytest.fixture(scope="session")
+def harp(harp_server: HarpTargets, pytestconfig: pytest.Config) -> HarpCaller:
     """A dispatcher client for the session (one connection per request, nothing to close)."""
     default = get_setting(pytestconfig, TIMEOUT).value
-    return harp_servers.caller(wait_timeout=float(default or DEFAULT_TIMEOUT))
+    return harp_server.caller(wait_timeout=float(default or 60))
 
 
 @pytest.fixture(scope="session")
-def harpd(harp_servers: HarpTargets) -> HarpServer:
+def harp_caller(request: pytest.FixtureRequest) -> HarpCaller:
+    """The older name of ``harp`` (deprecated)."""
+    caller: HarpCaller = renamed_fixture(request, "harp_caller", "harp")
+    return caller
+
+
+@pytest.fixture(scope="session")
+def harpd(harp_server: HarpTargets) -> HarpServer:
     """A harpd client for the session, TLS verified against the configured (or embedded) CA."""
-    return harp_servers.harpd_target().server()
+    return harp_server.harpd_target().server()
 
 
 class HarpCallFactory:
-    """Submits dispatcher calls for one test and tracks them (see :func:`harp_call`)."""
+    """Submits dispatcher calls for one test and tracks them (see :func:`harp_job`)."""
 
     def __init__(
         self,
@@ -138,6 +122,8 @@ class HarpCallFactory:
 
     def __call__(self, procedure: str, *args: Any, **kwargs: Any) -> RemoteCall:
         """Submit ``procedure(*args)`` or ``procedure(**kwargs)``; return the tracked call."""
+        from jobharness.backends.harp.protocol import call_arguments
+
         call = self.caller.submit(self.host, procedure, call_arguments(args, kwargs), self.options)
         call.default_timeout = self.timeout
         self.recorder.track(call)
@@ -145,10 +131,10 @@ class HarpCallFactory:
 
 
 @pytest.fixture
-def harp_call(
+def harp_job(
     request: pytest.FixtureRequest,
-    harp_caller: HarpCaller,
-    harp_servers: HarpTargets,
+    harp: HarpCaller,
+    harp_server: HarpTargets,
     jobharness_jobs: JobRecorder,
 ) -> HarpCallFactory:
     """Submit calls through the dispatcher; unfinished ones are cancelled when the test ends.
@@ -157,7 +143,16 @@ def harp_call(
     ``using(info=...)`` says otherwise; their wait timeout is the
     ``jobharness(timeout=...)`` marker or the session default.
     """
+    from jobharness.backends.harp import CallOptions
+
     options = CallOptions.build(info={"caller": caller_id(request)})
     return HarpCallFactory(
-        harp_caller, jobharness_jobs, harp_servers.host_name, options, wait_timeout(request)
+        harp, jobharness_jobs, harp_server.host_name, options, wait_timeout(request)
     )
+
+
+@pytest.fixture
+def harp_call(request: pytest.FixtureRequest) -> HarpCallFactory:
+    """The older name of ``harp_job`` (deprecated)."""
+    factory: HarpCallFactory = renamed_fixture(request, "harp_call", "harp_job")
+    return factory

@@ -5,34 +5,35 @@
   the session;
 * ``--saltant-token`` (env ``JOBHARNESS_SALTANT_TOKEN`` or ``SALTANT_AUTH_TOKEN``,
   ini ``saltant_token``): its token, never shown (masked in the report header);
-* ``saltant_server`` (session): where the requests go (:class:`ServerTarget`,
-  with the token in ``info["token"]``);
+* ``saltant_server`` (session): where the requests go (a
+  :class:`~jobharness.targets.Target`, with the token in ``info["token"]``);
 * ``saltant`` (session): a :class:`~jobharness.backends.saltant.SaltantClient`;
-* ``saltant_task`` (function): starts task instances tracked by the test: they
+* ``saltant_job`` (function): starts task instances tracked by the test: they
   are terminated at teardown when unfinished and listed with their states in a
-  failing test's report.
+  failing test's report (``saltant_task`` is its older name).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
 
-from jobharness.backends.saltant import SaltantClient, SaltantJob, TaskQueue, TaskType
-from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL, embedded_server_args
-from jobharness.errors import ConfigurationError
+from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL
 from pytest_plugin._common import (
     JobRecorder,
-    ServerTarget,
     add_setting,
     caller_id,
-    get_setting,
-    header_line,
-    server_target,
+    header_lines,
+    open_target,
+    renamed_fixture,
     wait_timeout,
 )
+
+if TYPE_CHECKING:
+    from jobharness.backends.saltant import SaltantClient, SaltantJob, TaskQueue, TaskType
+    from jobharness.targets import Target
 
 NAME_LIMIT = 200
 
@@ -45,49 +46,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which saltant server the run uses (the token masked)."""
-    url = get_setting(config, SALTANT_URL)
-    lines = [header_line("saltant", url)]
-    if url.value is not None:
-        lines.append(f"jobharness saltant: {get_setting(config, SALTANT_TOKEN).describe()}")
-    return lines
+    return header_lines("saltant", config, (SALTANT_URL, SALTANT_TOKEN), (SALTANT_URL,))
 
 
 @pytest.fixture(scope="session")
-def saltant_server(pytestconfig: pytest.Config) -> Iterator[ServerTarget]:
+def saltant_server(pytestconfig: pytest.Config) -> Iterator[Target]:
     """The saltant server of this session: the configured URL, or an embedded server.
 
     ``info["token"]`` holds the token to use (the configured one, or the
     embedded server's admin token).
     """
-    token, args = embedded_server_args()
-    with server_target(pytestconfig, SALTANT_URL, "saltant", args) as target:
-        if target.server is None:
-            configured = get_setting(pytestconfig, SALTANT_TOKEN).value
-            if not configured:
-                raise ConfigurationError(
-                    f"saltant URL {target.url} ({target.source}) needs a token: "
-                    "--saltant-token, JOBHARNESS_SALTANT_TOKEN, SALTANT_AUTH_TOKEN or "
-                    "ini saltant_token"
-                )
-            target.info["token"] = configured
-        else:
-            target.info.setdefault("token", token)
+    from jobharness.backends.saltant.target import SALTANT_TARGET
+
+    with open_target(pytestconfig, SALTANT_TARGET) as target:
         yield target
 
 
 @pytest.fixture(scope="session")
-def saltant(saltant_server: ServerTarget) -> Iterator[SaltantClient]:
+def saltant(saltant_server: Target) -> Iterator[SaltantClient]:
     """A saltant client for the session's server (token checked at once)."""
-    with SaltantClient(
-        saltant_server.url,
-        saltant_server.info["token"],
-        logs_dir=saltant_server.info.get("logs_dir"),
-    ) as client:
+    from jobharness.backends.saltant.target import saltant_client
+
+    with saltant_client(saltant_server) as client:
         yield client
 
 
 class StartTask(Protocol):
-    """The ``saltant_task`` factory."""
+    """The ``saltant_job`` factory."""
 
     def __call__(
         self,
@@ -101,18 +86,20 @@ class StartTask(Protocol):
 
 
 @pytest.fixture
-def saltant_task(
+def saltant_job(
     request: pytest.FixtureRequest, saltant: SaltantClient, jobharness_jobs: JobRecorder
 ) -> StartTask:
     """Start task instances tracked for this test.
 
-    ``saltant_task(task_type, queue, arguments=None, name="", kind="executable")``
+    ``saltant_job(task_type, queue, arguments=None, name="", kind="executable")``
     takes the type and queue as objects or ids and returns a
     :class:`~jobharness.backends.saltant.SaltantJob` whose name carries the
     xdist worker and the test id. Its wait timeout is the
     ``jobharness(timeout=...)`` marker or the session default. Unfinished jobs
     are terminated at teardown and listed in a failing test's report.
     """
+    from jobharness.backends.saltant import TaskQueue, TaskType
+
     timeout = wait_timeout(request)
 
     def start(
@@ -138,3 +125,10 @@ def saltant_task(
         return job
 
     return start
+
+
+@pytest.fixture
+def saltant_task(request: pytest.FixtureRequest) -> StartTask:
+    """The older name of ``saltant_job`` (deprecated)."""
+    starter: StartTask = renamed_fixture(request, "saltant_task", "saltant_job")
+    return starter

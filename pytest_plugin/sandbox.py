@@ -2,34 +2,38 @@
 
 * ``--sandbox-url`` (env ``JOBHARNESS_SANDBOX_URL``, ini ``sandbox_url``):
   the server to use; without it an embedded server runs for the session;
-* ``sandbox_server`` (session): where the requests go (:class:`ServerTarget`);
+* ``sandbox_server`` (session): where the requests go (a
+  :class:`~jobharness.targets.Target`);
 * ``sandbox`` (session): a :class:`~jobharness.backends.sandbox.Sandbox` client;
 * ``asandbox``: makes an :class:`~jobharness.backends.sandbox.ASandbox` for the
   same server (call it inside your event loop);
-* ``start_sandbox_job``: starts a background execution tracked by the test.
+* ``sandbox_job`` (function): starts background executions tracked by the
+  test (``start_sandbox_job`` is its older name).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from jobharness.backends.sandbox import ASandbox, Sandbox, SandboxJob
-from jobharness.backends.sandbox.environment import EnvironmentSource
 from jobharness.backends.sandbox.settings import SANDBOX_URL
 from pytest_plugin._common import (
     JobRecorder,
-    ServerTarget,
     add_setting,
     caller_id,
-    get_setting,
-    header_line,
-    server_target,
+    header_lines,
+    open_target,
+    renamed_fixture,
     wait_timeout,
 )
+
+if TYPE_CHECKING:
+    from jobharness.backends.sandbox import ASandbox, Sandbox, SandboxJob
+    from jobharness.backends.sandbox.environment import EnvironmentSource
+    from jobharness.targets import Target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,39 +41,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_setting(parser, SANDBOX_URL)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which sandbox the run uses and where that setting came from."""
-    return header_line("sandbox", get_setting(config, SANDBOX_URL))
+    return header_lines("sandbox", config, (SANDBOX_URL,), (SANDBOX_URL,))
 
 
 @pytest.fixture(scope="session")
-def sandbox_server(pytestconfig: pytest.Config) -> Iterator[ServerTarget]:
+def sandbox_server(pytestconfig: pytest.Config) -> Iterator[Target]:
     """The sandbox of this session: the configured URL, or an embedded server."""
-    with server_target(pytestconfig, SANDBOX_URL, "sandbox") as target:
+    from jobharness.backends.sandbox.target import SANDBOX_TARGET
+
+    with open_target(pytestconfig, SANDBOX_TARGET) as target:
         yield target
 
 
 @pytest.fixture(scope="session")
-def sandbox(sandbox_server: ServerTarget) -> Iterator[Sandbox]:
+def sandbox(sandbox_server: Target) -> Iterator[Sandbox]:
     """A sandbox client for the session's server (one keep-alive session)."""
-    with Sandbox(sandbox_server.url) as client:
+    from jobharness.backends.sandbox.target import sandbox_client
+
+    with sandbox_client(sandbox_server) as client:
         yield client
 
 
 @pytest.fixture
-def asandbox(sandbox_server: ServerTarget) -> Callable[..., ASandbox]:
+def asandbox(sandbox_server: Target) -> Callable[..., ASandbox]:
     """A factory of asyncio clients for the session's server: ``async with asandbox() as s:``."""
+    from jobharness.backends.sandbox.aclient import ASandbox
+
     return functools.partial(ASandbox, sandbox_server.url)
 
 
 @pytest.fixture
-def start_sandbox_job(
+def sandbox_job(
     request: pytest.FixtureRequest, sandbox: Sandbox, jobharness_jobs: JobRecorder
 ) -> Callable[..., SandboxJob]:
     """Start a background execution tracked for this test (reported if the test fails).
 
-    ``start_sandbox_job(config, environ=None)`` returns the job; its wait
-    timeout is the ``jobharness(timeout=...)`` marker or the session default.
+    ``sandbox_job(config, environ=None)`` returns the job; its wait timeout is
+    the ``jobharness(timeout=...)`` marker or the session default.
     """
 
     def start(config: Mapping[str, Any], environ: EnvironmentSource | None = None) -> SandboxJob:
@@ -79,3 +89,12 @@ def start_sandbox_job(
         return job
 
     return start
+
+
+@pytest.fixture
+def start_sandbox_job(request: pytest.FixtureRequest) -> Callable[..., SandboxJob]:
+    """The older name of ``sandbox_job`` (deprecated)."""
+    starter: Callable[..., SandboxJob] = renamed_fixture(
+        request, "start_sandbox_job", "sandbox_job"
+    )
+    return starter

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from jobharness.backends.harp import HarpCaller
-from jobharness.backends.harp.targets import HarpTargets
+from jobharness.backends.harp.target import HarpTargets
 from jobharness.jobs import JobState
 
 
-def target_options(harp_servers: HarpTargets) -> list[str]:
+def target_options(harp_server: HarpTargets) -> list[str]:
     """Command-line options pointing an inner run at the session's servers (no password)."""
-    assert harp_servers.dispatcher is not None
-    harpd = harp_servers.harpd_target()
-    host, port = harp_servers.dispatcher
+    assert harp_server.dispatcher is not None
+    harpd = harp_server.harpd_target()
+    host, port = harp_server.dispatcher
     return [
         f"--harp-dispatcher={host}:{port}",
         f"--harpd-url=tls://{harpd.address}",
@@ -26,48 +26,54 @@ def target_options(harp_servers: HarpTargets) -> list[str]:
 
 @pytest.fixture
 def configured(
-    pytester: pytest.Pytester, harp_servers: HarpTargets, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, harp_server: HarpTargets, monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
     """Options for an inner run; the password comes from the environment."""
-    monkeypatch.setenv("JOBHARNESS_HARPD_PASSWORD", harp_servers.harpd_target().password)
-    return target_options(harp_servers)
+    monkeypatch.setenv("JOBHARNESS_HARPD_PASSWORD", harp_server.harpd_target().password)
+    return target_options(harp_server)
 
 
 def test_fixtures_reach_configured_servers_and_header_hides_password(
-    pytester: pytest.Pytester, configured: list[str], harp_servers: HarpTargets
+    pytester: pytest.Pytester, configured: list[str], harp_server: HarpTargets
 ) -> None:
     pytester.makepyfile(
         """
-        def test_both(harp_caller, harpd, harp_call):
+        def test_both(harp, harpd, harp_job):
             assert harpd.add(1, 2)["sum"] == 3
-            assert harp_caller.local.ping().get() == "pong"
-            call = harp_call("add", 2, 40)
+            assert harp.local.ping().get() == "pong"
+            call = harp_job("add", 2, 40)
             assert call.get()["sum"] == 42
             assert call.info()["caller"].endswith("test_both")
         """
     )
     result = pytester.runpytest(*configured)
     result.assert_outcomes(passed=1)
-    host, port = harp_servers.dispatcher or ("", 0)
-    result.stdout.fnmatch_lines([f"jobharness harp: dispatcher tcp://{host}:{port}, harpd tls://*"])
-    assert harp_servers.harpd_target().password not in result.stdout.str()
+    host, port = harp_server.dispatcher or ("", 0)
+    result.stdout.fnmatch_lines(
+        [
+            f"jobharness harp: harp_dispatcher: {host}:{port} (argument)",
+            "jobharness harp: harpd_url: tls://* (argument)",
+            "jobharness harp: harpd_password: *** (env JOBHARNESS_HARPD_PASSWORD)",
+        ]
+    )
+    assert harp_server.harpd_target().password not in result.stdout.str()
 
 
 def test_leftover_call_is_cancelled_at_teardown(
-    pytester: pytest.Pytester, configured: list[str], harp_caller: HarpCaller
+    pytester: pytest.Pytester, configured: list[str], harp: HarpCaller
 ) -> None:
     id_file = pytester.path / "job-id.txt"
     pytester.makepyfile(
         f"""
-        def test_leaves_it_running(harp_call):
-            call = harp_call("sleep", 60)
+        def test_leaves_it_running(harp_job):
+            call = harp_job("sleep", 60)
             open({str(id_file)!r}, "w").write(call.id)
         """
     )
     result = pytester.runpytest(*configured, "-rA")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*cancelled leftover harp job*local.sleep*"])
-    job = harp_caller.job(id_file.read_text())
+    job = harp.job(id_file.read_text())
     assert job.refresh() is JobState.CANCELLED
 
 
@@ -76,8 +82,8 @@ def test_failing_test_reports_its_calls_with_stream_and_junit_property(
 ) -> None:
     pytester.makepyfile(
         """
-        def test_fails(harp_call):
-            call = harp_call("count", 2)
+        def test_fails(harp_job):
+            call = harp_job("count", 2)
             call.wait()
             assert False, "on purpose"
         """
@@ -97,8 +103,8 @@ def test_marker_sets_the_wait_timeout_and_using_sets_options(
         import pytest
 
         @pytest.mark.jobharness(timeout=7)
-        def test_marked(harp_call):
-            call = harp_call.using(queue={"q": "t"}, concurrency=1, info={"x": 1})("ping")
+        def test_marked(harp_job):
+            call = harp_job.using(queue={"q": "t"}, concurrency=1, info={"x": 1})("ping")
             assert call.default_timeout == 7
             assert call.get() == "pong" and call.info() == {"x": 1}
         """
@@ -107,9 +113,9 @@ def test_marker_sets_the_wait_timeout_and_using_sets_options(
 
 
 def test_settings_from_ini(
-    pytester: pytest.Pytester, harp_servers: HarpTargets, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, harp_server: HarpTargets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harpd = harp_servers.harpd_target()
+    harpd = harp_server.harpd_target()
     monkeypatch.setenv("JOBHARNESS_HARPD_PASSWORD", harpd.password)
     pytester.makeini(
         f"""
@@ -126,7 +132,7 @@ def test_settings_from_ini(
         def test_direct(harpd):
             assert harpd.ping() == "pong"
 
-        def test_no_dispatcher(harp_caller):
+        def test_no_dispatcher(harp):
             pass
         """
     )
@@ -148,12 +154,14 @@ def test_harpd_url_without_login_is_a_clear_error(
 def test_embedded_servers_by_default(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        def test_embedded(harp_servers, harp_caller, harpd):
-            assert harp_servers.embedded is not None
-            assert harp_caller.local.ping().get() == "pong"
+        def test_embedded(harp_server, harp, harpd):
+            assert harp_server.embedded
+            assert harp.local.ping().get() == "pong"
             assert harpd.ping() == "pong"
         """
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["jobharness harp: embedded harpd and dispatcher*"])
+    result.stdout.fnmatch_lines(
+        ["jobharness harp: embedded server (no harp_dispatcher/harpd_url set)"]
+    )

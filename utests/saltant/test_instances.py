@@ -109,9 +109,9 @@ def test_clone_and_clone_many(saltant: SaltantClient, provisioned: Provisioned) 
 
 
 def test_terminate_a_running_instance(
-    saltant: SaltantClient, provisioned: Provisioned, saltant_task: StartTask
+    saltant: SaltantClient, provisioned: Provisioned, saltant_job: StartTask
 ) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 60})
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 60})
     answer = saltant.executable_task_instances.terminate(job.uuid)
     assert answer.uuid == job.uuid
     done = saltant.executable_task_instances.wait_until_finished(job.uuid, timeout=30)
@@ -152,9 +152,9 @@ def test_validation_errors_of_create(saltant: SaltantClient, provisioned: Provis
 
 
 def test_wait_until_finished_has_a_deadline(
-    saltant: SaltantClient, provisioned: Provisioned, saltant_task: StartTask
+    saltant: SaltantClient, provisioned: Provisioned, saltant_job: StartTask
 ) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 60})
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 60})
     manager = saltant.executable_task_instances
     with pytest.raises(WaitTimeout, match=rf"waited 0.3 s .*{job.uuid}.*(pending|running)"):
         manager.wait_until_finished(job.uuid, timeout=0.3)

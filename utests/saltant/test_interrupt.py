@@ -37,8 +37,8 @@ Cut By Timeout
 PYTEST_MODULE = """\
 import os, pathlib, time
 
-def test_cut_by_sigint(saltant_task):
-    job = saltant_task(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]), {"seconds": 60})
+def test_cut_by_sigint(saltant_job):
+    job = saltant_job(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]), {"seconds": 60})
     pathlib.Path(os.environ["UUID_FILE"]).write_text(job.uuid)
     time.sleep(60)
 """

@@ -23,8 +23,8 @@ def _jobs(client: SaltantClient, provisioned: Provisioned, *seconds: float) -> l
     ]
 
 
-def test_a_job_succeeds_with_a_result(saltant_task: StartTask, provisioned: Provisioned) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 0.1}, name="ok")
+def test_a_job_succeeds_with_a_result(saltant_job: StartTask, provisioned: Provisioned) -> None:
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 0.1}, name="ok")
     assert job.backend == "saltant"
     assert job.state is JobState.PENDING
     assert job.name.startswith("ok@")
@@ -37,8 +37,8 @@ def test_a_job_succeeds_with_a_result(saltant_task: StartTask, provisioned: Prov
     assert result.raise_for_state() is result
 
 
-def test_a_failed_job(saltant_task: StartTask, provisioned: Provisioned) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"exit_code": 2})
+def test_a_failed_job(saltant_job: StartTask, provisioned: Provisioned) -> None:
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"exit_code": 2})
     result = job.wait(30)
     assert (result.state, result.native_state) == (JobState.FAILED, "failed")
     with pytest.raises(JobFailed, match="failed"):
@@ -46,9 +46,9 @@ def test_a_failed_job(saltant_task: StartTask, provisioned: Provisioned) -> None
 
 
 def test_output_comes_from_the_embedded_servers_logs(
-    saltant_task: StartTask, provisioned: Provisioned, saltant_server: ServerTarget
+    saltant_job: StartTask, provisioned: Provisioned, saltant_server: ServerTarget
 ) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 0.2, "exit_code": 3})
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 0.2, "exit_code": 3})
     job.wait(30)
     assert job.output() == "stdout:\nslept 0.2 s"
     without_logs = SaltantClient(saltant_server.url, saltant_server.info["token"])
@@ -56,8 +56,8 @@ def test_output_comes_from_the_embedded_servers_logs(
     without_logs.close()
 
 
-def test_cancel_terminates(saltant_task: StartTask, provisioned: Provisioned) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 60})
+def test_cancel_terminates(saltant_job: StartTask, provisioned: Provisioned) -> None:
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 60})
     assert job.cancel() is True
     assert job.terminate_requested
     result = job.wait(30)
@@ -70,10 +70,10 @@ def test_cancel_terminates(saltant_task: StartTask, provisioned: Provisioned) ->
 
 @pytest.mark.parametrize("policy", list(OnTimeout))
 def test_every_on_timeout_policy(
-    saltant_task: StartTask, provisioned: Provisioned, policy: OnTimeout
+    saltant_job: StartTask, provisioned: Provisioned, policy: OnTimeout
 ) -> None:
-    slow = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 60})
-    quick = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 0})
+    slow = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 60})
+    quick = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 0})
     if policy is OnTimeout.CONTINUE:
         finished = wait_for([slow, quick], 2, on_timeout=policy)
         assert finished == [quick]
@@ -91,9 +91,9 @@ def test_every_on_timeout_policy(
 
 
 def test_an_unknown_state_is_kept_and_counts_as_running(
-    saltant: SaltantClient, saltant_task: StartTask, provisioned: Provisioned
+    saltant: SaltantClient, saltant_job: StartTask, provisioned: Provisioned
 ) -> None:
-    job = saltant_task(provisioned.task_type, provisioned.queue, {"seconds": 60})
+    job = saltant_job(provisioned.task_type, provisioned.queue, {"seconds": 60})
     saltant.request("PATCH", f"updatetaskinstancestatus/{job.uuid}/", json={"state": "xyz"})
     assert job.refresh() is JobState.RUNNING
     assert job.native_state == "xyz"

@@ -96,18 +96,18 @@ def test_task_fixture_waits_and_the_marker_sets_the_timeout(
         import os, pytest
         from jobharness.errors import WaitTimeout
 
-        def start(saltant_task, seconds):
-            return saltant_task(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]),
+        def start(saltant_job, seconds):
+            return saltant_job(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]),
                                 {"seconds": seconds}, name="inner")
 
-        def test_quick(saltant_task):
-            job = start(saltant_task, 0)
+        def test_quick(saltant_job):
+            job = start(saltant_job, 0)
             assert job.name.startswith("inner@") and job.name.endswith("::test_quick")
             assert job.wait().ok
 
         @pytest.mark.jobharness(timeout=0.4)
-        def test_marker(saltant_task):
-            job = start(saltant_task, 30)
+        def test_marker(saltant_job):
+            job = start(saltant_job, 30)
             with pytest.raises(WaitTimeout, match="waited 0.4 s"):
                 job.wait()
         """
@@ -123,8 +123,8 @@ def test_teardown_terminates_leftovers_and_failures_list_them(
         f"""
         import os
 
-        def test_leaves_a_job(saltant_task):
-            job = saltant_task(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]),
+        def test_leaves_a_job(saltant_job):
+            job = saltant_job(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]),
                                {{"seconds": 60}})
             open({str(uuid_file)!r}, "w").write(job.uuid)
             assert job.refresh().value == "not this", "on purpose"

@@ -59,8 +59,8 @@ def test_bad_config_raises_before_the_job_exists(sandbox: Sandbox) -> None:
         sandbox.start({"commands": []})
 
 
-def test_plugin_fixture_tracks_the_job(start_sandbox_job: Any, jobharness_jobs: Any) -> None:
-    job = start_sandbox_job({"commands": ["echo tracked"]})
+def test_plugin_fixture_tracks_the_job(sandbox_job: Any, jobharness_jobs: Any) -> None:
+    job = sandbox_job({"commands": ["echo tracked"]})
     assert jobharness_jobs.jobs == [job]
     assert "test_plugin_fixture_tracks_the_job" in job.name
     assert job.wait().value.execution[0].stdout == "tracked"

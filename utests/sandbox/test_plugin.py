@@ -90,8 +90,8 @@ def test_fixtures_use_an_embedded_server_by_default(
                     return await client.execute({"commands": ["echo async"]})
             assert asyncio.run(main()).execution[0].stdout == "async"
 
-        def test_failing_job_is_reported(start_sandbox_job):
-            job = start_sandbox_job({"commands": ["echo visible-output", "exit 5"]})
+        def test_failing_job_is_reported(sandbox_job):
+            job = sandbox_job({"commands": ["echo visible-output", "exit 5"]})
             assert job.wait().ok
         """
     )
