@@ -20,6 +20,18 @@ try:  # Robot Framework 7.4 and newer
 except ImportError:  # pragma: no cover - Robot before 7.4 has no Secret type
     Secret = str  # type: ignore[misc, assignment, unused-ignore]
 
+__all__ = [
+    "OnTimeoutName",
+    "Secret",
+    "caller_id",
+    "poll_policy",
+    "renamed_argument",
+    "robot_setting",
+    "robot_variable",
+    "seconds",
+    "secret_text",
+]
+
 #: The ``on_timeout`` choices of every wait keyword (``terminate`` is ``cancel``).
 OnTimeoutName = Literal["fail", "cancel", "terminate", "continue"]
 

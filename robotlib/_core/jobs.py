@@ -134,13 +134,11 @@ class WaitKeywords(Component):
 class StateKeywords(Component):
     """``Get {noun} State``, ``{noun} State Should Be`` and the success/failure assertions.
 
-    ``native_states`` (optional) lists the backend's own state names, so a
-    misspelt expected state is an error rather than a failed assertion.
+    A backend that lists its own state names in :attr:`native_states` makes a
+    misspelt expected state an error rather than a failed assertion.
     """
 
-    def __init__(self, context: Any, native_states: tuple[str, ...] = (), **names: str) -> None:
-        super().__init__(context, **names)
-        self.native_states = native_states
+    native_states: tuple[str, ...] = ()
 
     def _refreshed(self, job: Any, refresh: bool) -> Job:
         handle = checked_job(job, self.names["noun"])
@@ -229,7 +227,7 @@ class ResultKeywords(Component):
     @keyword("Log {noun} Result")
     def log_job_result(self, job: Job) -> JobResult:
         """Log the current result of ``job`` as a table and return it."""
-        result = self.get_job_result(job)
+        result: JobResult = self.get_job_result(job)
         log_result(result)
         return result
 

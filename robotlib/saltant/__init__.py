@@ -7,16 +7,15 @@ from typing import Literal
 
 from robot.api.deco import library
 
-from jobharness.backends.saltant import STATE_MAP
 from jobharness.backends.saltant.target import SALTANT_TARGET
 from jobharness.jobs import DEFAULT_TIMEOUT
 from robotlib._core.connections import ConnectionKeywords
 from robotlib._core.context import LibraryContext
 from robotlib._core.conversions import seconds
-from robotlib._core.jobs import CleanupKeywords, ResultKeywords, StateKeywords
+from robotlib._core.jobs import CleanupKeywords, ResultKeywords
 from robotlib._core.library import ComponentLibrary
 from robotlib.saltant.connection import SaltantConnection
-from robotlib.saltant.instances import InstanceKeywords, SaltantWaits
+from robotlib.saltant.instances import InstanceKeywords, SaltantStates, SaltantWaits
 from robotlib.saltant.provisioning import ProvisioningKeywords
 
 DEFAULT_REQUEST_TIMEOUT = 90.0
@@ -106,7 +105,7 @@ class SaltantLibrary(ComponentLibrary):
                 InstanceKeywords(context, connection),
                 ConnectionKeywords(context, noun="Saltant", kinds="saltant"),
                 SaltantWaits(context, **NAMES),
-                StateKeywords(context, native_states=tuple(STATE_MAP), **NAMES),
+                SaltantStates(context, **NAMES),
                 ResultKeywords(context, **NAMES),
                 CleanupKeywords(context, **NAMES),
             ],

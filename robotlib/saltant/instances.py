@@ -8,10 +8,10 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from jobharness.backends.saltant import SaltantJob, TaskInstance, TaskQueue, TaskType
+from jobharness.backends.saltant import STATE_MAP, SaltantJob, TaskInstance, TaskQueue, TaskType
 from jobharness.jobs import Job
 from robotlib._core.conversions import caller_id
-from robotlib._core.jobs import WaitKeywords
+from robotlib._core.jobs import StateKeywords, WaitKeywords
 from robotlib._core.library import Component
 from robotlib._core.logging import log_body
 from robotlib.saltant.connection import Kind, SaltantConnection
@@ -125,6 +125,12 @@ class InstanceKeywords(Component):
         copy = job.manager.job(job.instance.clone())
         logger.info(f"cloned {job.id} as {copy.summary()}")
         return self._track(copy)
+
+
+class SaltantStates(StateKeywords):
+    """The shared state keywords; saltant's own state names are checked for typos."""
+
+    native_states = tuple(STATE_MAP)
 
 
 class SaltantWaits(WaitKeywords):

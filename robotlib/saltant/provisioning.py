@@ -11,6 +11,7 @@ from robot.api.deco import keyword
 
 from jobharness.backends.saltant import (
     BadHttpRequestError,
+    SaltantClient,
     SaltantNotFound,
     TaskQueue,
     TaskType,
@@ -33,7 +34,7 @@ class ProvisioningKeywords(Component):
         self.connection = connection
 
     @property
-    def client(self) -> Any:
+    def client(self) -> SaltantClient:
         """The current saltant connection."""
         return self.connection.client
 

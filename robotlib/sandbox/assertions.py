@@ -24,16 +24,16 @@ class AssertionKeywords(Component):
     @staticmethod
     def _execution(result: ExecutionResult | SandboxJob | JobResult) -> ExecutionResult:
         value: Any = result
-        if isinstance(value, SandboxJob):
-            if value.exception is not None:
-                raise AssertionError(f"{value.summary()}: {value.exception}")
-            value = value.execution
+        if isinstance(result, SandboxJob):
+            if result.exception is not None:
+                raise AssertionError(f"{result.summary()}: {result.exception}")
+            value = result.execution
             if value is None:
                 raise AssertionError(f"{result.summary()} has not finished; wait for it first")
-        elif isinstance(value, JobResult):
-            value = value.value
+        elif isinstance(result, JobResult):
+            value = result.value
         if not isinstance(value, ExecutionResult):
-            raise TypeError(
+            raise ConfigurationError(
                 "expected the result of Execute In Sandbox or a sandbox job, "
                 f"got {type(result).__name__}"
             )

@@ -9,7 +9,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from jobharness.backends.sandbox import validate_config
+from jobharness.backends.sandbox import Sandbox, validate_config
 from robotlib._core.library import Component
 from robotlib.sandbox.connection import SandboxConnection
 
@@ -22,7 +22,7 @@ class EnvironmentKeywords(Component):
         self.connection = connection
 
     @property
-    def client(self) -> Any:
+    def client(self) -> Sandbox:
         """The current sandbox connection."""
         return self.connection.client
 
