@@ -8,7 +8,13 @@ from typing import Any
 from robot.api import logger
 from robot.utils import ConnectionCache
 
-from jobharness.cleanup import Cleanable, CleanupPolicy, CleanupReport, CleanupTracker
+from jobharness.cleanup import (
+    CLEANUP_TIMEOUT,
+    Cleanable,
+    CleanupPolicy,
+    CleanupReport,
+    CleanupTracker,
+)
 from jobharness.jobs import DEFAULT_TIMEOUT, Job
 from jobharness.targets import Target, TargetSpec, open_target
 from robotlib._core.conversions import robot_setting, seconds, secret_text
@@ -68,9 +74,10 @@ class LibraryContext:
     """What the components of one library share.
 
     ``spec`` says how the backend's target is found; ``cleanup`` when the
-    leftovers of a test are cleaned up (``test``, ``suite``, ``never``);
-    ``timeout`` is the default of every wait; ``kinds`` are the kinds of
-    connection the library keeps.
+    leftovers of a test are cleaned up (``test``, ``suite``, ``never``) and
+    ``cleanup_timeout`` how long one cleanup may take; ``timeout`` is the
+    default of every wait; ``kinds`` are the kinds of connection the library
+    keeps.
     """
 
     def __init__(
@@ -80,6 +87,7 @@ class LibraryContext:
         *,
         cleanup: CleanupPolicy | str = CleanupPolicy.TEST,
         timeout: Any = DEFAULT_TIMEOUT,
+        cleanup_timeout: Any = CLEANUP_TIMEOUT,
         kinds: Sequence[str] = (),
     ) -> None:
         self.backend = backend
@@ -87,7 +95,7 @@ class LibraryContext:
         self.cleanup_policy = CleanupPolicy.parse(cleanup)
         self.default_timeout = seconds(timeout, DEFAULT_TIMEOUT)
         self.connections = Connections(backend, kinds or (backend,))
-        self.tracker = CleanupTracker()
+        self.tracker = CleanupTracker(seconds(cleanup_timeout, CLEANUP_TIMEOUT, "cleanup_timeout"))
         self.job_log = JobLog()
         self.embedded_target: Target | None = None
 

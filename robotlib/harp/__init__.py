@@ -7,6 +7,8 @@ from typing import Literal
 
 from robot.api.deco import library
 
+from jobharness.cleanup import CLEANUP_TIMEOUT
+
 from jobharness.backends.harp.target import HARP_TARGET
 from robotlib._core.context import LibraryContext
 from robotlib._core.conversions import seconds
@@ -88,13 +90,20 @@ class HarpLibrary(ComponentLibrary):
         cleanup: Literal["test", "suite", "never"] = "test",
         timeout: timedelta = timedelta(seconds=60),
         request_timeout: timedelta = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
+        cleanup_timeout: timedelta = timedelta(seconds=CLEANUP_TIMEOUT),
     ) -> None:
         """``cleanup``: when unfinished calls are cancelled (``test``, ``suite``, ``never``);
         ``timeout``: the default wait (results, streams); ``request_timeout``: connecting
-        and each immediate reply (for direct harpd calls: each reply line).
+        and each immediate reply (for direct harpd calls: each reply line);
+        ``cleanup_timeout``: how long the cleanup at the end of a test or suite may take.
         """
         context = LibraryContext(
-            "harp", HARP_TARGET, cleanup=cleanup, timeout=timeout, kinds=(DISPATCHER, HARPD)
+            "harp",
+            HARP_TARGET,
+            cleanup=cleanup,
+            cleanup_timeout=cleanup_timeout,
+            timeout=timeout,
+            kinds=(DISPATCHER, HARPD),
         )
         request = seconds(request_timeout, DEFAULT_REQUEST_TIMEOUT, "request_timeout")
         connection = HarpConnection(context, request)

@@ -8,6 +8,7 @@ from typing import Literal
 from robot.api.deco import library
 
 from jobharness.backends.saltant.target import SALTANT_TARGET
+from jobharness.cleanup import CLEANUP_TIMEOUT
 from jobharness.jobs import DEFAULT_TIMEOUT
 from robotlib._core.connections import ConnectionKeywords
 from robotlib._core.context import LibraryContext
@@ -89,12 +90,20 @@ class SaltantLibrary(ComponentLibrary):
         cleanup: Literal["test", "suite", "never"] = "test",
         timeout: timedelta = timedelta(seconds=DEFAULT_TIMEOUT),
         request_timeout: timedelta = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
+        cleanup_timeout: timedelta = timedelta(seconds=CLEANUP_TIMEOUT),
     ) -> None:
         """``cleanup`` says when unfinished task instances are terminated (``test``,
         ``suite`` or ``never``); ``timeout`` is the default of every wait and
-        ``request_timeout`` the limit of each HTTP request.
+        ``request_timeout`` the limit of each HTTP request; ``cleanup_timeout``
+        how long the cleanup at the end of a test or suite may take.
         """
-        context = LibraryContext("saltant", SALTANT_TARGET, cleanup=cleanup, timeout=timeout)
+        context = LibraryContext(
+            "saltant",
+            SALTANT_TARGET,
+            cleanup=cleanup,
+            cleanup_timeout=cleanup_timeout,
+            timeout=timeout,
+        )
         request = seconds(request_timeout, DEFAULT_REQUEST_TIMEOUT, "request_timeout")
         connection = SaltantConnection(context, request)
         super().__init__(

@@ -9,6 +9,7 @@ from robot.api import logger
 from robot.api.deco import library
 
 from jobharness.backends.sandbox.target import SANDBOX_TARGET
+from jobharness.cleanup import CLEANUP_TIMEOUT
 from jobharness.jobs import DEFAULT_TIMEOUT
 from robotlib._core.connections import ConnectionKeywords
 from robotlib._core.context import LibraryContext
@@ -91,11 +92,13 @@ class SandboxLibrary(ComponentLibrary):
         cleanup: Literal["test", "suite", "never"] = "test",
         timeout: timedelta | None = None,
         request_timeout: timedelta | None = None,
+        cleanup_timeout: timedelta = timedelta(seconds=CLEANUP_TIMEOUT),
     ) -> None:
         """``cleanup`` says when unfinished background executions are forgotten
         (``test``, ``suite`` or ``never``); ``timeout`` is the default wait for
         `Start In Sandbox` jobs (60 s); ``request_timeout`` the default time an
-        HTTP call may take (60 s).
+        HTTP call may take (60 s); ``cleanup_timeout`` how long the cleanup at
+        the end of a test or suite may take.
 
         Before, ``timeout`` set the request timeout too; given without
         ``request_timeout`` it still does, with a deprecation warning.
@@ -108,7 +111,13 @@ class SandboxLibrary(ComponentLibrary):
                 "timeout too is deprecated: write request_timeout= for that."
             )
             request = wait
-        context = LibraryContext("sandbox", SANDBOX_TARGET, cleanup=cleanup, timeout=wait)
+        context = LibraryContext(
+            "sandbox",
+            SANDBOX_TARGET,
+            cleanup=cleanup,
+            cleanup_timeout=cleanup_timeout,
+            timeout=wait,
+        )
         connection = SandboxConnection(context, request)
         super().__init__(
             context,

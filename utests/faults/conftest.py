@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
+
+from jobharness.backends.saltant import SaltantClient
 
 from .misbehaving import MisbehavingServer
 
@@ -32,3 +35,15 @@ def misbehaving() -> Iterator[Callable[..., MisbehavingServer]]:
     yield start
     for server in started:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def queue_ids(saltant: SaltantClient) -> tuple[int, int]:
+    """A task type that sleeps (``/bin/sleep 60``) and a queue that runs it."""
+    run = uuid.uuid4().hex[:10]
+    task_type = saltant.executable_task_types.create(f"sleep60-{run}", "/bin/sleep 60")
+    whitelist = saltant.task_whitelists.create(
+        f"faults-{run}", whitelisted_executable_task_types=[task_type.id]
+    )
+    queue = saltant.task_queues.create(f"faults-{run}", whitelists=[whitelist.id])
+    return task_type.id, queue.id

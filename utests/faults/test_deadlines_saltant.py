@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -18,18 +17,6 @@ from .misbehaving import MODES, MisbehavingServer, elapsed_since
 
 T = 1.0
 SLACK = 0.5
-
-
-@pytest.fixture(scope="module")
-def queue_ids(saltant: SaltantClient) -> tuple[int, int]:
-    """A task type that sleeps (``/bin/sleep 60``) and a queue that runs it."""
-    run = uuid.uuid4().hex[:10]
-    task_type = saltant.executable_task_types.create(f"sleep60-{run}", "/bin/sleep 60")
-    whitelist = saltant.task_whitelists.create(
-        f"faults-{run}", whitelisted_executable_task_types=[task_type.id]
-    )
-    queue = saltant.task_queues.create(f"faults-{run}", whitelists=[whitelist.id])
-    return task_type.id, queue.id
 
 
 @pytest.fixture
