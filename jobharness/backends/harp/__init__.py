@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 from jobharness.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from jobharness.backends.harp.call import CallStatus, HarpJobResult, RemoteCall, StreamIterator
-    from jobharness.backends.harp.dispatcher import (
+    from jobharness.backends.harp.client import (
         HarpCaller,
         RemoteProcedure,
         RemoteServer,
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
         UnknownJob,
     )
     from jobharness.backends.harp.harpd import HarpProcedure, HarpServer, HarpStreamIterator
+    from jobharness.backends.harp.job import CallStatus, HarpJobResult, RemoteCall, StreamIterator
     from jobharness.backends.harp.outcome import CALL_CANCELLED, CALL_NOT_FINISHED, Outcome, Result
     from jobharness.backends.harp.protocol import DISPATCHER_PORT, HARPD_PORT, CallOptions
     from jobharness.transport.jsonlines import ConnectionLost, RequestRejected, TLSFailed
@@ -44,31 +44,31 @@ __getattr__, __dir__ = lazy_exports(
         "CALL_CANCELLED": "jobharness.backends.harp.outcome",
         "CALL_NOT_FINISHED": "jobharness.backends.harp.outcome",
         "CallOptions": "jobharness.backends.harp.protocol",
-        "CallStatus": "jobharness.backends.harp.call",
+        "CallStatus": "jobharness.backends.harp.job",
         "CancelledException": "jobharness.backends.harp.errors",
         "CommunicationError": "jobharness.backends.harp.errors",
         "ConnectionLost": "jobharness.transport.jsonlines",
         "DISPATCHER_PORT": "jobharness.backends.harp.protocol",
         "HARPD_PORT": "jobharness.backends.harp.protocol",
-        "HarpCaller": "jobharness.backends.harp.dispatcher",
-        "HarpJobResult": "jobharness.backends.harp.call",
+        "HarpCaller": "jobharness.backends.harp.client",
+        "HarpJobResult": "jobharness.backends.harp.job",
         "HarpProcedure": "jobharness.backends.harp.harpd",
         "HarpServer": "jobharness.backends.harp.harpd",
         "HarpStreamIterator": "jobharness.backends.harp.harpd",
         "Outcome": "jobharness.backends.harp.outcome",
         "RemoteAuthError": "jobharness.backends.harp.errors",
-        "RemoteCall": "jobharness.backends.harp.call",
+        "RemoteCall": "jobharness.backends.harp.job",
         "RemoteError": "jobharness.backends.harp.errors",
         "RemoteException": "jobharness.backends.harp.errors",
         "RemoteFailure": "jobharness.backends.harp.errors",
-        "RemoteProcedure": "jobharness.backends.harp.dispatcher",
-        "RemoteServer": "jobharness.backends.harp.dispatcher",
+        "RemoteProcedure": "jobharness.backends.harp.client",
+        "RemoteServer": "jobharness.backends.harp.client",
         "RequestRejected": "jobharness.transport.jsonlines",
         "Result": "jobharness.backends.harp.outcome",
-        "StreamIterator": "jobharness.backends.harp.call",
+        "StreamIterator": "jobharness.backends.harp.job",
         "TLSFailed": "jobharness.transport.jsonlines",
         "UnknownJob": "jobharness.backends.harp.errors",
-        "parse_address": "jobharness.backends.harp.dispatcher",
+        "parse_address": "jobharness.backends.harp.client",
     },
 )
 

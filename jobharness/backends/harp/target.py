@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobharness.backends.harp.dispatcher import HarpCaller, parse_address
+from jobharness.backends.harp.client import HarpCaller, parse_address
 from jobharness.backends.harp.harpd import HarpServer
 from jobharness.backends.harp.protocol import DISPATCHER_PORT, HARPD_PORT
 from jobharness.backends.harp.settings import (

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
         ENV_URL,
         SALTANT_POLL,
         SaltantClient,
-        api_root,
         from_env,
     )
     from jobharness.backends.saltant.errors import (
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
         encode_filters,
     )
     from jobharness.backends.saltant.models import (
-        FINISHED_STATES,
         ContainerTaskInstance,
         ContainerTaskType,
         ExecutableTaskInstance,
@@ -54,6 +52,7 @@ if TYPE_CHECKING:
         TaskWhitelist,
         User,
     )
+    from jobharness.backends.saltant.protocol import FINISHED_STATES, api_root
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -71,7 +70,7 @@ __getattr__, __dir__ = lazy_exports(
         "ExecutableTaskInstanceManager": "jobharness.backends.saltant.managers",
         "ExecutableTaskType": "jobharness.backends.saltant.models",
         "ExecutableTaskTypeManager": "jobharness.backends.saltant.managers",
-        "FINISHED_STATES": "jobharness.backends.saltant.models",
+        "FINISHED_STATES": "jobharness.backends.saltant.protocol",
         "SALTANT_POLL": "jobharness.backends.saltant.client",
         "STATE_MAP": "jobharness.backends.saltant.job",
         "SaltantClient": "jobharness.backends.saltant.client",
@@ -86,7 +85,7 @@ __getattr__, __dir__ = lazy_exports(
         "TaskWhitelistManager": "jobharness.backends.saltant.managers",
         "User": "jobharness.backends.saltant.models",
         "UserManager": "jobharness.backends.saltant.managers",
-        "api_root": "jobharness.backends.saltant.client",
+        "api_root": "jobharness.backends.saltant.protocol",
         "encode_filters": "jobharness.backends.saltant.managers",
         "from_env": "jobharness.backends.saltant.client",
         "map_state": "jobharness.backends.saltant.job",

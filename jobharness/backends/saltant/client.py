@@ -18,17 +18,17 @@ import os
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from jobharness.backends.saltant import protocol
 from jobharness.backends.saltant.errors import (
     AuthenticationError,
     BadEnvironmentError,
     error_for_response,
 )
 from jobharness.backends.saltant.managers import (
-    DEFAULT_PAGE_SIZE,
     ContainerTaskInstanceManager,
     ContainerTaskTypeManager,
     ExecutableTaskInstanceManager,
@@ -37,6 +37,7 @@ from jobharness.backends.saltant.managers import (
     TaskWhitelistManager,
     UserManager,
 )
+from jobharness.backends.saltant.protocol import DEFAULT_PAGE_SIZE, api_root
 from jobharness.deadline import parse_timeout
 from jobharness.errors import ConfigurationError, ProtocolError
 from jobharness.jobs import DEFAULT_TIMEOUT, PollPolicy
@@ -51,26 +52,6 @@ DEFAULT_REQUEST_TIMEOUT = 90.0
 
 SALTANT_POLL = PollPolicy(initial=0.05, factor=1.5, maximum=1.0)
 """Default polling of waits: a job that ends early is seen within ~0.1 s, later within 1 s."""
-
-
-def api_root(url: str) -> str:
-    """The API root (``.../api/``) for ``url``, which may omit ``/api`` and the trailing slash.
-
-    ``http://host:8000``, ``http://host:8000/``, ``http://host:8000/api`` and
-    ``http://host:8000/api/`` all give ``http://host:8000/api/``. A path that
-    does not end in ``api`` gets ``/api/`` appended (``http://host/saltant`` ->
-    ``http://host/saltant/api/``).
-    """
-    text = (url or "").strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(
-            f"saltant URL must be absolute, such as http://host:8000/api/, got {text!r}"
-        )
-    path = parts.path.rstrip("/")
-    if not path.endswith("/api"):
-        path += "/api"
-    return urlunsplit((parts.scheme, parts.netloc, path + "/", "", ""))
 
 
 class SaltantClient(Closing):
@@ -124,7 +105,7 @@ class SaltantClient(Closing):
             error_factory=lambda response, message: error_for_response(
                 response, message, self.redact
             ),
-            server_name="saltant",
+            server_name=protocol.SERVER_NAME,
         )
         self._set_token(auth_token)
         self.container_task_instances = ContainerTaskInstanceManager(self)
@@ -178,11 +159,11 @@ class SaltantClient(Closing):
             redactor=redact,
             verify=kwargs.get("verify", True),
             error_factory=lambda response, message: error_for_response(response, message, redact),
-            server_name="saltant",
+            server_name=protocol.SERVER_NAME,
         )
         try:
             response = transport.request(
-                "POST", "token/", json={"username": username, "password": password}
+                "POST", protocol.TOKEN, json={"username": username, "password": password}
             )
             tokens = transport.json(response)
         finally:
@@ -275,7 +256,7 @@ class SaltantClient(Closing):
     def test_authentication(self) -> None:
         """Check the credentials with one ``GET users/``; raise AuthenticationError if refused."""
         try:
-            self.request("GET", "users/", params={"page_size": "1"})
+            self.request("GET", protocol.USERS, params={"page_size": "1"})
         except AuthenticationError as exc:
             raise AuthenticationError(
                 f"saltant at {self.base_api_url} refused the credentials: {exc.status} {exc.body}",
@@ -286,8 +267,8 @@ class SaltantClient(Closing):
             ) from None
 
     def _renew_access(self) -> None:
-        data = self.call("POST", "token/refresh/", json={"refresh": self._refresh_token})
-        self._set_token(_field(data, "access", self.url("token/refresh/")))
+        data = self.call("POST", protocol.TOKEN_REFRESH, json={"refresh": self._refresh_token})
+        self._set_token(_field(data, "access", self.url(protocol.TOKEN_REFRESH)))
 
     # -- lifetime --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
 
+from jobharness.backends.saltant import protocol
 from jobharness.backends.saltant.errors import BadHttpRequestError, SaltantNotFound
 from jobharness.backends.saltant.models import (
     ContainerTaskInstance,
@@ -32,15 +33,13 @@ from jobharness.backends.saltant.models import (
     User,
     format_datetime,
 )
+from jobharness.backends.saltant.protocol import DEFAULT_PAGE_SIZE
 from jobharness.errors import ValidationError
 from jobharness.jobs import OnTimeout, PollPolicy
 
 if TYPE_CHECKING:
     from jobharness.backends.saltant.client import SaltantClient
     from jobharness.backends.saltant.job import SaltantJob
-
-DEFAULT_PAGE_SIZE = 1000
-"""Objects asked for per list page; every page is followed (``next``)."""
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T", bound=TaskType)
@@ -118,7 +117,7 @@ class Manager(Generic[M]):
 class UserManager(Manager[User]):
     """Users (read only)."""
 
-    path = "users/"
+    path = protocol.USERS
     kind = "user"
     model = User
 
@@ -192,7 +191,7 @@ class TaskTypeManager(NamedManager[T]):
 class ExecutableTaskTypeManager(TaskTypeManager[ExecutableTaskType]):
     """Executable task types (a command run as a process on the worker)."""
 
-    path = "executabletasktypes/"
+    path = protocol.EXECUTABLE_TASK_TYPES
     kind = "executable task type"
     model = ExecutableTaskType
 
@@ -245,7 +244,7 @@ class ExecutableTaskTypeManager(TaskTypeManager[ExecutableTaskType]):
 class ContainerTaskTypeManager(TaskTypeManager[ContainerTaskType]):
     """Container task types (Docker or Singularity)."""
 
-    path = "containertasktypes/"
+    path = protocol.CONTAINER_TASK_TYPES
     kind = "container task type"
     model = ContainerTaskType
 
@@ -316,7 +315,7 @@ def _container(image: str, kind: str, logs: str | None, results: str | None) -> 
 class TaskQueueManager(NamedManager[TaskQueue]):
     """Task queues: create, get by id or name, list, put, patch."""
 
-    path = "taskqueues/"
+    path = protocol.TASK_QUEUES
     kind = "task queue"
     model = TaskQueue
     writable = TaskQueue._writable
@@ -364,7 +363,7 @@ def _queue_body(**values: Any) -> dict[str, Any]:
 class TaskWhitelistManager(NamedManager[TaskWhitelist]):
     """Task whitelists: create, get by id or name, list, put, patch."""
 
-    path = "taskwhitelists/"
+    path = protocol.TASK_WHITELISTS
     kind = "task whitelist"
     model = TaskWhitelist
     writable = TaskWhitelist._writable
@@ -514,7 +513,7 @@ class TaskInstanceManager(Manager[I]):
 class ExecutableTaskInstanceManager(TaskInstanceManager[ExecutableTaskInstance]):
     """Executable task instances."""
 
-    path = "executabletaskinstances/"
+    path = protocol.EXECUTABLE_TASK_INSTANCES
     kind = "executable task instance"
     model = ExecutableTaskInstance
 
@@ -522,6 +521,6 @@ class ExecutableTaskInstanceManager(TaskInstanceManager[ExecutableTaskInstance])
 class ContainerTaskInstanceManager(TaskInstanceManager[ContainerTaskInstance]):
     """Container task instances."""
 
-    path = "containertaskinstances/"
+    path = protocol.CONTAINER_TASK_INSTANCES
     kind = "container task instance"
     model = ContainerTaskInstance

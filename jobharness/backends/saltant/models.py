@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import dateutil.parser
 
+from jobharness.backends.saltant.protocol import FINISHED_STATES
 from jobharness.errors import ProtocolError
 from jobharness.redaction import snippet
 
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="Model")
 
-FINISHED_STATES = ("successful", "failed", "terminated")
-"""The states saltant never leaves (saltant-py's ``TASK_INSTANCE_FINISH_STATUSES``)."""
 
 _INT = (int,)
 _STR = (str,)

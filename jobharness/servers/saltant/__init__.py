@@ -1,6 +1,6 @@
 """The embedded saltant server: the saltant REST API, with a worker that runs jobs locally.
 
-``jobharness serve saltant`` starts it; :mod:`.registration` has its options.
+``jobharness serve saltant`` starts it; :mod:`.cli` has its options.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from jobharness.plugins import ServerSpec, hookimpl
 @hookimpl
 def jobharness_servers() -> list[ServerSpec]:
     """The saltant server spec (modules are imported only when it runs)."""
-    from jobharness.servers.saltant import registration
+    from jobharness.servers.saltant import cli
 
     return [
         ServerSpec(
             "saltant",
             "saltant REST API with a local worker (task types, queues, instances run as processes)",
-            registration.add_arguments,
-            registration.run,
+            cli.add_arguments,
+            cli.run,
         )
     ]

@@ -16,7 +16,7 @@ HELP = "embedded PremierLangage sandbox: runs commands as local processes"
 
 
 def _run(args: argparse.Namespace) -> int:
-    from jobharness.servers.sandbox.serve import run  # werkzeug only when serving
+    from jobharness.servers.sandbox.cli import run  # werkzeug only when serving
 
     return run(args)
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from jobharness.backends.harp.call import RemoteCall
+from jobharness.backends.harp.job import RemoteCall
 from jobharness.backends.harp.protocol import (
     DISPATCHER_MAX_REQUEST_BYTES,
     DISPATCHER_PORT,

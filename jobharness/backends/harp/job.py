@@ -43,7 +43,7 @@ from jobharness.redaction import snippet
 from jobharness.transport.jsonlines import LineConnection
 
 if TYPE_CHECKING:
-    from jobharness.backends.harp.dispatcher import HarpCaller
+    from jobharness.backends.harp.client import HarpCaller
 
 log = logging.getLogger("jobharness.harp")
 
