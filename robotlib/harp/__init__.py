@@ -7,9 +7,8 @@ from typing import Literal
 
 from robot.api.deco import library
 
-from jobharness.cleanup import CLEANUP_TIMEOUT
-
 from jobharness.backends.harp.target import HARP_TARGET
+from jobharness.cleanup import CLEANUP_TIMEOUT
 from robotlib._core.context import LibraryContext
 from robotlib._core.conversions import seconds
 from robotlib._core.jobs import CleanupKeywords, ResultKeywords, StateKeywords
