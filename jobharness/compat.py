@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -44,3 +44,26 @@ def renamed(owner: str, old: str, new: str, old_value: Any, new_value: T, stackl
     )
     value: T = old_value
     return value
+
+
+class _Transport(Protocol):
+    request_timeout: float
+
+
+class _Client(Protocol):
+    @property
+    def transport(self) -> _Transport: ...
+
+
+class RequestTimeoutAttributes:
+    """``request_timeout`` of a client that keeps a ``transport``; ``timeout`` is its old name."""
+
+    @property
+    def request_timeout(self: _Client) -> float:
+        """Seconds one request may take (connecting and the whole answer, retries included)."""
+        return self.transport.request_timeout
+
+    @property
+    def timeout(self: _Client) -> float:
+        """The older name of :attr:`request_timeout`."""
+        return self.transport.request_timeout

@@ -79,8 +79,12 @@ ErrorFactory = Callable[[requests.Response, str], ServerError]
 # -- connections that a deadline can cut -------------------------------------------------------
 
 
-class _GuardedConnection(HTTPConnection):
-    """An urllib3 connection whose sockets the active :class:`~.guard.SocketGuard` may cut."""
+class _Guarded(HTTPConnection):
+    """Hands its sockets to the active :class:`~.guard.SocketGuard`, which may cut them.
+
+    The raw socket is handed over as soon as it is connected, so a TLS
+    handshake is cut too.
+    """
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
@@ -92,17 +96,12 @@ class _GuardedConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    """The TLS twin of :class:`_GuardedConnection` (the raw socket is cut during the handshake)."""
+class _GuardedConnection(_Guarded):
+    """An HTTP connection a deadline can cut."""
 
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        guard.attach(sock)
-        return sock
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        guard.attach(self.sock)
-        super().request(*args, **kwargs)
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    """An HTTPS connection a deadline can cut."""
 
 
 class _GuardedPool(HTTPConnectionPool):
@@ -209,11 +208,6 @@ class HttpTransport(Closing):
             mount_deadline_adapter(session)
         self.session = session
 
-    @property
-    def timeout(self) -> float:
-        """The request timeout (its older name)."""
-        return self.request_timeout
-
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` (relative to the base URL; a leading ``/`` is ignored)."""
         return urljoin(self.base_url, path.lstrip("/"))
@@ -243,45 +237,30 @@ class HttpTransport(Closing):
         deadline = request_deadline(self.request_timeout if timeout is None else timeout)
         if idempotent is None:
             idempotent = is_idempotent(method)
-        attempt = 0
-        while True:
-            attempt += 1
+        attempts = self.retry.attempts(deadline, idempotent, retry_statuses)
+        what = f"{method} {self.redact(url)}"
+        for _ in attempts:
             try:
-                response = self._attempt(method, url, deadline, kwargs)
+                response = self._attempt(method, url, what, deadline, kwargs)
             except TransportError as exc:
-                pause = self.retry.after_error(attempt, exc, idempotent, deadline)
-                if pause is None:
-                    raise
-                log.debug(
-                    "%s %s failed (%s); again in %.2f s", method, self.redact(url), exc, pause
-                )
+                pause = attempts.failed(exc)
+                log.debug("%s failed (%s); again in %.2f s", what, exc, pause)
                 deadline.sleep(pause)
                 continue
-            if response.status_code in expect:
+            status = response.status_code
+            if status in expect:
                 return response
-            pause = self.retry.after_status(
-                attempt,
-                response.status_code,
-                idempotent,
-                deadline,
-                retry_statuses,
-                retry_after_seconds(response.headers.get("Retry-After")),
-            )
-            if pause is None:
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            next_pause = attempts.answered(status, retry_after)
+            if next_pause is None:
                 raise self.error_factory(response, self.describe_failure(response))
-            log.debug(
-                "%s %s -> %s; again in %.2f s",
-                method,
-                self.redact(url),
-                response.status_code,
-                pause,
-            )
-            deadline.sleep(pause)
+            log.debug("%s -> %s; again in %.2f s", what, status, next_pause)
+            deadline.sleep(next_pause)
+        raise AssertionError("unreachable: attempts never end on their own")
 
     def _attempt(
-        self, method: str, url: str, deadline: Deadline, kwargs: dict[str, Any]
+        self, method: str, url: str, what: str, deadline: Deadline, kwargs: dict[str, Any]
     ) -> requests.Response:
-        what = f"{method} {self.redact(url)}"
         left = deadline.remaining()
         if left < SHORTEST_ATTEMPT:
             raise self._timed_out(what, url, deadline)

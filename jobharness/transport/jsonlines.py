@@ -417,11 +417,6 @@ class JsonLinesClient:
         self.retry = retry or RetryPolicy()
 
     @property
-    def timeout(self) -> float:
-        """The request timeout (its older name)."""
-        return self.request_timeout
-
-    @property
     def address(self) -> str:
         """``host:port`` (IPv6 literals bracketed)."""
         shown = f"[{self.host}]" if ":" in self.host else self.host
@@ -547,9 +542,8 @@ class JsonLinesClient:
         """
         line = self.encode(request, what)
         deadline = self.deadline(timeout)
-        attempt = 0
-        while True:
-            attempt += 1
+        attempts = self.retry.attempts(deadline, idempotent)
+        for _ in attempts:
             try:
                 with self.open(line, what=what, deadline=deadline) as connection:
                     reply = connection.read_message(deadline)
@@ -557,11 +551,10 @@ class JsonLinesClient:
                     raise self.rejected(what)
                 return reply
             except TransportError as exc:
-                pause = self.retry.after_error(attempt, exc, idempotent, deadline)
-                if pause is None:
-                    raise
+                pause = attempts.failed(exc)
                 log.debug("%s: %s failed (%s); again in %.2f s", self.source, what, exc, pause)
                 deadline.sleep(pause)
+        raise AssertionError("unreachable: attempts never end on their own")
 
     def rejected(self, what: str) -> RequestRejected:
         """The error for a connection closed before any reply to ``what``."""

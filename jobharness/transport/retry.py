@@ -19,8 +19,8 @@ start before it, the policy gives up and the last failure is raised.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 
 from jobharness.deadline import Deadline
 from jobharness.errors import (
@@ -97,6 +97,12 @@ class RetryPolicy:
             return None
         return self._next(attempt, deadline)
 
+    def attempts(
+        self, deadline: Deadline, idempotent: bool, refused_statuses: Collection[int] = ()
+    ) -> Attempts:
+        """The attempts of one call: iterate to count them, ask them when to stop."""
+        return Attempts(self, deadline, idempotent, refused_statuses)
+
     def after_status(
         self,
         attempt: int,
@@ -113,6 +119,51 @@ class RetryPolicy:
         if status in refused_statuses or (idempotent and status in self.statuses):
             return self._next(attempt, deadline, retry_after)
         return None
+
+
+@dataclass
+class Attempts:
+    """The attempts of one call under a :class:`RetryPolicy`, within its deadline.
+
+    Every transport drives its calls the same way; only how it sleeps
+    differs (``time.sleep`` or ``asyncio.sleep``)::
+
+        attempts = policy.attempts(deadline, idempotent)
+        for _ in attempts:
+            try:
+                answer = send()
+            except TransportError as exc:
+                sleep(attempts.failed(exc))      # raises exc when the policy gives up
+                continue
+            pause = attempts.answered(answer.status)
+            if pause is None:
+                return answer                    # keep this answer (good or bad)
+            sleep(pause)
+    """
+
+    policy: RetryPolicy
+    deadline: Deadline
+    idempotent: bool
+    refused_statuses: Collection[int] = ()
+    count: int = field(default=0, init=False)
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            self.count += 1
+            yield self.count
+
+    def failed(self, error: TransportError) -> float:
+        """The pause before the next attempt after ``error``; raises ``error`` to give up."""
+        pause = self.policy.after_error(self.count, error, self.idempotent, self.deadline)
+        if pause is None:
+            raise error
+        return pause
+
+    def answered(self, status: int, retry_after: float = 0.0) -> float | None:
+        """The pause before the next attempt after an answer; ``None`` to keep this answer."""
+        return self.policy.after_status(
+            self.count, status, self.idempotent, self.deadline, self.refused_statuses, retry_after
+        )
 
 
 def is_idempotent(method: str) -> bool:

@@ -18,22 +18,27 @@ from jobharness.backends.harp.settings import (
     HARPD_USER,
 )
 from jobharness.backends.harp.target import HarpTargets
-from robotlib._core.connections import ConnectionKeywords
+from robotlib._core.connections import ConnectionKeywords, Connector
 from robotlib._core.context import LibraryContext
 from robotlib._core.conversions import Secret, renamed_argument, robot_setting, seconds
-from robotlib._core.library import Component
 
 DISPATCHER = "dispatcher"
 HARPD = "harpd"
 
 
-class HarpConnection(Component):
+class HarpConnection(Connector):
     """``Connect To Harp Dispatcher`` and ``Connect To Harpd``; the current ones on demand."""
 
     def __init__(self, context: LibraryContext, request_timeout: float, **names: str) -> None:
-        super().__init__(context, **names)
-        self.request_timeout = request_timeout
+        super().__init__(context, request_timeout, **names)
         self.host_names: dict[int, str] = {}
+
+    def connect_default(self, kind: str | None) -> None:
+        """Connect to the dispatcher or harpd as the keywords do without arguments."""
+        if kind == HARPD:
+            self.connect_to_harpd()
+        else:
+            self.connect_to_harp_dispatcher()
 
     def _targets(self, explicit: dict[str, Any]) -> HarpTargets:
         return HarpTargets(self.ctx.target(explicit))
@@ -126,17 +131,21 @@ class HarpConnection(Component):
 
     def caller(self, dispatcher: str | None) -> tuple[HarpCaller, str]:
         """The dispatcher connection ``dispatcher`` (or the current one) and its host name."""
-        if not self.ctx.connections.has(DISPATCHER):
-            self.connect_to_harp_dispatcher()
-        caller: HarpCaller = self.ctx.connections.get(dispatcher, DISPATCHER)
+        caller: HarpCaller = (
+            self.current(DISPATCHER)
+            if dispatcher is None
+            else self.ctx.connections.get(dispatcher, DISPATCHER)
+        )
         index = self.ctx.connections.index(dispatcher, DISPATCHER)
         return caller, self.host_names.get(index, "local")
 
     def harpd(self, connection: str | None) -> HarpServer:
         """The harpd connection ``connection`` (or the current one)."""
-        if not self.ctx.connections.has(HARPD):
-            self.connect_to_harpd()
-        server: HarpServer = self.ctx.connections.get(connection, HARPD)
+        server: HarpServer = (
+            self.current(HARPD)
+            if connection is None
+            else self.ctx.connections.get(connection, HARPD)
+        )
         return server
 
 

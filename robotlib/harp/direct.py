@@ -11,7 +11,7 @@ from robot.api.deco import keyword
 
 from jobharness.backends.harp import HarpStreamIterator, Result
 from jobharness.backends.harp.protocol import call_arguments
-from robotlib._core.library import Component
+from robotlib._core.connections import UsesConnection
 from robotlib._core.logging import log_body
 from robotlib.harp.connection import HarpConnection
 
@@ -24,12 +24,8 @@ class HarpStream:
     result: Any = None
 
 
-class DirectKeywords(Component):
+class DirectKeywords(UsesConnection[HarpConnection]):
     """Direct calls on harpd."""
-
-    def __init__(self, context: Any, connection: HarpConnection, **names: str) -> None:
-        super().__init__(context, **names)
-        self.connection = connection
 
     @keyword
     def call_harp_procedure(

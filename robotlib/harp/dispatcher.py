@@ -12,9 +12,9 @@ from robot.api.deco import keyword
 from jobharness.backends.harp import CallOptions, RemoteCall
 from jobharness.backends.harp.protocol import call_arguments
 from jobharness.jobs import Job
+from robotlib._core.connections import UsesConnection
 from robotlib._core.conversions import caller_id, renamed_argument, seconds
 from robotlib._core.jobs import WaitKeywords
-from robotlib._core.library import Component
 from robotlib._core.logging import log_body
 from robotlib.harp.connection import HarpConnection
 
@@ -41,12 +41,8 @@ class HarpWaits(WaitKeywords):
         return [("call", job.name)]
 
 
-class DispatcherKeywords(Component):
+class DispatcherKeywords(UsesConnection[HarpConnection]):
     """Calls through the dispatcher."""
-
-    def __init__(self, context: Any, connection: HarpConnection, **names: str) -> None:
-        super().__init__(context, **names)
-        self.connection = connection
 
     @keyword
     def submit_harp_call(

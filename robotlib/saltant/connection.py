@@ -12,19 +12,18 @@ from jobharness.backends.saltant import SaltantClient, TaskQueue, TaskType, Task
 from jobharness.backends.saltant.managers import TaskInstanceManager, TaskTypeManager
 from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL
 from jobharness.backends.saltant.target import saltant_client
-from robotlib._core.context import LibraryContext
+from robotlib._core.connections import Connector
 from robotlib._core.conversions import Secret, renamed_argument, seconds
-from robotlib._core.library import Component
 
 Kind = Literal["executable", "container"]
 
 
-class SaltantConnection(Component):
+class SaltantConnection(Connector):
     """Connections to saltant servers; :attr:`client` is the current one (opened on first use)."""
 
-    def __init__(self, context: LibraryContext, request_timeout: float, **names: str) -> None:
-        super().__init__(context, **names)
-        self.request_timeout = request_timeout
+    def connect_default(self, kind: str | None) -> None:
+        """Connect as `Connect To Saltant` does without arguments."""
+        self.connect_to_saltant()
 
     @keyword
     def connect_to_saltant(
@@ -66,9 +65,7 @@ class SaltantConnection(Component):
     @property
     def client(self) -> SaltantClient:
         """The current connection, opened with the defaults if there is none yet."""
-        if not self.ctx.connections.has():
-            self.connect_to_saltant()
-        client: SaltantClient = self.ctx.connections.get()
+        client: SaltantClient = self.current()
         return client
 
     def types(self, kind: Kind) -> TaskTypeManager[Any]:

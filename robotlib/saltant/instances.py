@@ -10,21 +10,17 @@ from robot.api.deco import keyword
 
 from jobharness.backends.saltant import STATE_MAP, SaltantJob, TaskInstance, TaskQueue, TaskType
 from jobharness.jobs import Job
+from robotlib._core.connections import UsesConnection
 from robotlib._core.conversions import caller_id
 from robotlib._core.jobs import StateKeywords, WaitKeywords
-from robotlib._core.library import Component
 from robotlib._core.logging import log_body
 from robotlib.saltant.connection import Kind, SaltantConnection
 
 NAME_LIMIT = 200
 
 
-class InstanceKeywords(Component):
+class InstanceKeywords(UsesConnection[SaltantConnection]):
     """Starting task instances and asserting on them."""
-
-    def __init__(self, context: Any, connection: SaltantConnection, **names: str) -> None:
-        super().__init__(context, **names)
-        self.connection = connection
 
     def _track(self, job: SaltantJob) -> SaltantJob:
         self.ctx.track(job)

@@ -19,19 +19,15 @@ from jobharness.backends.saltant import (
 )
 from jobharness.backends.saltant.managers import NamedManager
 from jobharness.backends.saltant.models import Model
-from robotlib._core.library import Component
+from robotlib._core.connections import UsesConnection
 from robotlib._core.logging import log_body
 from robotlib.saltant.connection import SaltantConnection
 
 M = TypeVar("M", bound=Model)
 
 
-class ProvisioningKeywords(Component):
+class ProvisioningKeywords(UsesConnection[SaltantConnection]):
     """``Create Executable Task Type``, ``Create Task Whitelist``, ``Create Task Queue``."""
-
-    def __init__(self, context: Any, connection: SaltantConnection, **names: str) -> None:
-        super().__init__(context, **names)
-        self.connection = connection
 
     @property
     def client(self) -> SaltantClient:

@@ -11,17 +11,16 @@ from jobharness.backends.sandbox import Sandbox
 from jobharness.backends.sandbox.settings import SANDBOX_URL
 from jobharness.backends.sandbox.target import sandbox_client
 from jobharness.redaction import redact
-from robotlib._core.context import LibraryContext
+from robotlib._core.connections import Connector
 from robotlib._core.conversions import renamed_argument, seconds
-from robotlib._core.library import Component
 
 
-class SandboxConnection(Component):
+class SandboxConnection(Connector):
     """Connections to sandbox servers; :attr:`client` is the current one (opened on first use)."""
 
-    def __init__(self, context: LibraryContext, request_timeout: float, **names: str) -> None:
-        super().__init__(context, **names)
-        self.request_timeout = request_timeout
+    def connect_default(self, kind: str | None) -> None:
+        """Connect as `Connect To Sandbox` does without arguments."""
+        self.connect_to_sandbox()
 
     @keyword
     def connect_to_sandbox(
@@ -64,7 +63,5 @@ class SandboxConnection(Component):
     @property
     def client(self) -> Sandbox:
         """The current connection, opened with the defaults if there is none yet."""
-        if not self.ctx.connections.has():
-            self.connect_to_sandbox()
-        client: Sandbox = self.ctx.connections.get()
+        client: Sandbox = self.current()
         return client

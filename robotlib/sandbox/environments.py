@@ -10,16 +10,12 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from jobharness.backends.sandbox import Sandbox, validate_config
-from robotlib._core.library import Component
+from robotlib._core.connections import UsesConnection
 from robotlib.sandbox.connection import SandboxConnection
 
 
-class EnvironmentKeywords(Component):
+class EnvironmentKeywords(UsesConnection[SandboxConnection]):
     """Stored environments, server information and config validation."""
-
-    def __init__(self, context: Any, connection: SandboxConnection, **names: str) -> None:
-        super().__init__(context, **names)
-        self.connection = connection
 
     @property
     def client(self) -> Sandbox:

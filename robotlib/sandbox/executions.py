@@ -13,8 +13,8 @@ from robot.api.deco import keyword
 
 from jobharness.backends.sandbox import ExecutionResult, SandboxJob
 from jobharness.errors import ConfigurationError
+from robotlib._core.connections import UsesConnection
 from robotlib._core.conversions import caller_id, renamed_argument, seconds
-from robotlib._core.library import Component
 from robotlib._core.logging import html_table, log_body
 from robotlib.sandbox.connection import SandboxConnection
 
@@ -55,12 +55,8 @@ def build_config(
     return config
 
 
-class ExecutionKeywords(Component):
+class ExecutionKeywords(UsesConnection[SandboxConnection]):
     """Running commands in the current sandbox connection."""
-
-    def __init__(self, context: Any, connection: SandboxConnection, **names: str) -> None:
-        super().__init__(context, **names)
-        self.connection = connection
 
     def _config(
         self,

@@ -29,7 +29,7 @@ from jobharness.backends.harp.protocol import (
     call_request,
     harp_retry,
 )
-from jobharness.compat import UNSET, renamed
+from jobharness.compat import UNSET, RequestTimeoutAttributes, renamed
 from jobharness.deadline import parse_timeout
 from jobharness.errors import ConfigurationError, ProtocolError
 from jobharness.jobs import DEFAULT_TIMEOUT, PollPolicy
@@ -53,7 +53,7 @@ def parse_address(address: str, default_port: int) -> tuple[str, int]:
     return parts.hostname, port or default_port
 
 
-class HarpCaller:
+class HarpCaller(RequestTimeoutAttributes):
     """The harp dispatcher at ``host:port``.
 
     ``request_timeout`` (the older keyword ``timeout`` still works) bounds
@@ -96,16 +96,6 @@ class HarpCaller:
         """A caller for ``tcp://host:port`` or ``host:port`` (port 3502 if left out)."""
         host, port = parse_address(url, DISPATCHER_PORT)
         return cls(host, port, **kwargs)
-
-    @property
-    def request_timeout(self) -> float:
-        """Seconds allowed for connecting and for each immediate reply."""
-        return self.transport.request_timeout
-
-    @property
-    def timeout(self) -> float:
-        """The older name of :attr:`request_timeout`."""
-        return self.transport.request_timeout
 
     @property
     def retry(self) -> RetryPolicy:

@@ -33,7 +33,7 @@ from jobharness.backends.harp.protocol import (
     harpd_request,
 )
 from jobharness.backends.harp.tls import client_context
-from jobharness.compat import UNSET, renamed
+from jobharness.compat import UNSET, RequestTimeoutAttributes, renamed
 from jobharness.deadline import Deadline, parse_timeout, request_deadline
 from jobharness.errors import ConfigurationError, ConnectionLost, ProtocolError
 from jobharness.redaction import Redactor, snippet
@@ -47,7 +47,7 @@ from jobharness.transport.jsonlines import (
 log = logging.getLogger("jobharness.harp")
 
 
-class HarpServer:
+class HarpServer(RequestTimeoutAttributes):
     """A harpd daemon at ``host:port``, logged in as ``user``.
 
     TLS is verified against ``ca_file`` (or the system trust store); ``verify``
@@ -103,16 +103,6 @@ class HarpServer:
     def url(self) -> str:
         """``tls://host:port``."""
         return self.transport.url
-
-    @property
-    def request_timeout(self) -> float:
-        """Seconds allowed for connecting and for each reply line."""
-        return self.transport.request_timeout
-
-    @property
-    def timeout(self) -> float:
-        """The older name of :attr:`request_timeout`."""
-        return self.transport.request_timeout
 
     def call(self, procedure: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``procedure(*args)`` or ``procedure(**kwargs)`` (never both).

@@ -114,33 +114,23 @@ class ASandbox:
     ) -> _Answer:
         url = urljoin(self.url, route)
         deadline = request_deadline(self.request_timeout if timeout is None else timeout)
-        idempotent = is_idempotent(method)
-        attempt = 0
-        while True:
-            attempt += 1
+        attempts = self.retry.attempts(deadline, is_idempotent(method), retry_statuses)
+        for _ in attempts:
             try:
                 answer = await self._attempt(method, url, form, archive, deadline)
             except TransportError as exc:
-                pause = self.retry.after_error(attempt, exc, idempotent, deadline)
-                if pause is None:
-                    raise
-                await asyncio.sleep(pause)
+                await asyncio.sleep(attempts.failed(exc))
                 continue
             if answer.status in expect:
                 return answer
-            pause = self.retry.after_status(
-                attempt,
-                answer.status,
-                idempotent,
-                deadline,
-                retry_statuses,
-                retry_after_seconds(answer.headers.get("Retry-After")),
-            )
+            retry_after = retry_after_seconds(answer.headers.get("Retry-After"))
+            pause = attempts.answered(answer.status, retry_after)
             if pause is None:
                 body = snippet(answer.body)
                 message = protocol.failure_message(method, url, answer.status, answer.reason, body)
                 raise sandbox_error(answer.status, message, url=url, body=body, response=answer)
             await asyncio.sleep(pause)
+        raise AssertionError("unreachable: attempts never end on their own")
 
     async def _attempt(
         self,

@@ -21,7 +21,7 @@ from jobharness.backends.sandbox.environment import (
 from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.job import SandboxJob
 from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
-from jobharness.compat import UNSET, renamed
+from jobharness.compat import UNSET, RequestTimeoutAttributes, renamed
 from jobharness.deadline import parse_timeout
 from jobharness.errors import ServerError
 from jobharness.jobs import PollPolicy
@@ -46,7 +46,7 @@ def _is_loopback(url: str) -> bool:
     return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
-class Sandbox(Closing):
+class Sandbox(RequestTimeoutAttributes, Closing):
     """A client of one sandbox server (its routes mounted under ``url``).
 
     Covers the whole surface of pl-sandbox-api's ``Sandbox`` over one
@@ -100,16 +100,6 @@ class Sandbox(Closing):
     def url(self) -> str:
         """The base URL (always ending with ``/``)."""
         return self.transport.base_url
-
-    @property
-    def request_timeout(self) -> float:
-        """The request timeout in seconds."""
-        return self.transport.request_timeout
-
-    @property
-    def timeout(self) -> float:
-        """The request timeout in seconds (the older name of :attr:`request_timeout`)."""
-        return self.transport.request_timeout
 
     # -- reading ------------------------------------------------------------------------
 
