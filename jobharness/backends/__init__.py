@@ -1,1 +1,1 @@
-"""Backend clients, one module or package per backend, each with its Job type."""
+"""The backends, one package each: client, job, errors, settings, target and protocol."""
