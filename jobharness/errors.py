@@ -114,6 +114,10 @@ class AuthenticationFailed(ServerError):
     """The server rejected the credentials (or asked for some)."""
 
 
+class PermissionDenied(ServerError):
+    """The server knows who is asking and refuses this to them (not a credential problem)."""
+
+
 class NotFound(ServerError):
     """The server does not know the thing that was asked for."""
 

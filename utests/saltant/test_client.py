@@ -14,9 +14,15 @@ from jobharness.backends.saltant import (
     BadHttpRequestError,
     SaltantClient,
     SaltantNotFound,
+    SaltantPermissionDenied,
     from_env,
 )
-from jobharness.errors import ServerUnreachable, ValidationError
+from jobharness.errors import (
+    AuthenticationFailed,
+    PermissionDenied,
+    ServerUnreachable,
+    ValidationError,
+)
 from jobharness.servers.base import EmbeddedServer
 from pytest_plugin._common import ServerTarget
 
@@ -252,7 +258,9 @@ def test_a_non_owner_cannot_put(server_with_users: EmbeddedServer) -> None:
     admin = SaltantClient(server_with_users.url, server_with_users.info["token"])
     queue = admin.task_queues.create(unique("owned"))
     alice = SaltantClient(server_with_users.url, "alicetoken12345")
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(SaltantPermissionDenied) as caught:
         alice.task_queues.patch(queue.id, description="mine now")
     assert caught.value.status == 403
     assert "permission" in caught.value.body
+    assert isinstance(caught.value, PermissionDenied)
+    assert not isinstance(caught.value, AuthenticationFailed)  # alice's token is good

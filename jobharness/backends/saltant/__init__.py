@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         BadHttpRequestError,
         SaltantError,
         SaltantNotFound,
+        SaltantPermissionDenied,
     )
     from jobharness.backends.saltant.job import STATE_MAP, SaltantJob, map_state
     from jobharness.backends.saltant.managers import (
@@ -77,6 +78,7 @@ __getattr__, __dir__ = lazy_exports(
         "SaltantError": "jobharness.backends.saltant.errors",
         "SaltantJob": "jobharness.backends.saltant.job",
         "SaltantNotFound": "jobharness.backends.saltant.errors",
+        "SaltantPermissionDenied": "jobharness.backends.saltant.errors",
         "TaskInstance": "jobharness.backends.saltant.models",
         "TaskQueue": "jobharness.backends.saltant.models",
         "TaskQueueManager": "jobharness.backends.saltant.managers",
@@ -113,6 +115,7 @@ __all__ = [
     "SaltantError",
     "SaltantJob",
     "SaltantNotFound",
+    "SaltantPermissionDenied",
     "TaskInstance",
     "TaskQueue",
     "TaskQueueManager",

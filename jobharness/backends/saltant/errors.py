@@ -7,6 +7,8 @@ saltant-py                 jobharness
 ``BadHttpRequestError``    :class:`BadHttpRequestError` (a ``ServerError``), with
                            a structured ``.status`` and ``.body``
 ``AuthenticationError``    :class:`AuthenticationError` (also ``AuthenticationFailed``)
+(a 403 ``permission``)     :class:`SaltantPermissionDenied` (also ``PermissionDenied``):
+                           the credentials are good, the action is not allowed
 ``IndexError`` on a name   :class:`SaltantNotFound` (also ``NotFound``)
 =========================  ==================================================
 """
@@ -15,8 +17,17 @@ from __future__ import annotations
 
 import requests
 
-from jobharness.errors import AuthenticationFailed, ConfigurationError, NotFound, ServerError
+from jobharness.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    NotFound,
+    PermissionDenied,
+    ServerError,
+)
 from jobharness.redaction import Redactor, snippet
+
+PERMISSION_DENIED = "You do not have permission to perform this action."
+"""The ``detail`` of saltant's 403 for an action refused to a known user."""
 
 
 class SaltantError(ServerError):
@@ -32,6 +43,14 @@ class BadHttpRequestError(SaltantError):
 
 class AuthenticationError(BadHttpRequestError, AuthenticationFailed):
     """The server rejected the credentials (saltant answers 403 for that, 401 only on login)."""
+
+
+class SaltantPermissionDenied(BadHttpRequestError, PermissionDenied):
+    """The server accepted the credentials but refuses the action to this user.
+
+    saltant answers 403 ``You do not have permission to perform this action.``,
+    for example to a PUT or PATCH on a type, queue or whitelist another user owns.
+    """
 
 
 class SaltantNotFound(BadHttpRequestError, NotFound):
@@ -50,7 +69,9 @@ def error_for_response(response: requests.Response, message: str, redact: Redact
     """The saltant error for an unexpected status, message and body redacted."""
     body = redact(snippet(response.text))
     cls: type[SaltantError] = BadHttpRequestError
-    if response.status_code in (401, 403):
+    if response.status_code == 403 and PERMISSION_DENIED in response.text:
+        cls = SaltantPermissionDenied
+    elif response.status_code in (401, 403):
         cls = AuthenticationError
     elif response.status_code == 404:
         cls = SaltantNotFound
