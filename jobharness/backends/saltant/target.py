@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobharness.backends.saltant.client import SaltantClient
-from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL
+from jobharness.backends.saltant.settings import SALTANT_LOGS_DIR, SALTANT_TOKEN, SALTANT_URL
 from jobharness.errors import ConfigurationError
-from jobharness.targets import Service, Settings, Target, TargetSpec
+from jobharness.targets import Service, Settings, StartContext, Target, TargetSpec
 
 
 def _configured(settings: Settings) -> dict[str, Any] | None:
@@ -27,7 +27,15 @@ def _configured(settings: Settings) -> dict[str, Any] | None:
             f"{SALTANT_TOKEN.cli_option}, {' or '.join(SALTANT_TOKEN.env)}, "
             "ini saltant_token, or the ${SALTANT_TOKEN} Robot variable"
         )
-    return {"url": url.value, "token": token}
+    return {"url": url.value, "token": token, "logs_dir": settings[SALTANT_LOGS_DIR.name].value}
+
+
+def _server_args(context: StartContext) -> list[str]:
+    """Its data in the target's directory; ``faults`` (an option) are test-only races."""
+    args = ["--data-dir", str(context.workdir / "saltant-data")]
+    for fault in context.options.get("faults", ()):
+        args += ["--fault", fault]
+    return args
 
 
 def _embedded(infos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -37,13 +45,14 @@ def _embedded(infos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 SALTANT_TARGET = TargetSpec(
     backend="saltant",
-    settings=(SALTANT_URL, SALTANT_TOKEN),
+    settings=(SALTANT_URL, SALTANT_TOKEN, SALTANT_LOGS_DIR),
     configured=_configured,
-    services=(Service("saltant"),),
+    services=(Service("saltant", _server_args),),
     embedded=_embedded,
     secrets=("token",),
 )
-"""saltant's target: ``saltant_url`` with ``saltant_token``, else ``jobharness serve saltant``."""
+"""saltant's target: ``saltant_url`` with ``saltant_token`` (and ``saltant_logs_dir`` for job
+output), else ``jobharness serve saltant``."""
 
 
 def saltant_client(target: Target, **options: Any) -> SaltantClient:

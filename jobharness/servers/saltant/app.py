@@ -2,7 +2,9 @@
 
 Every route takes an optional trailing slash. Authentication comes before
 the method check (as in DRF), so an anonymous DELETE is a 403 and an
-authenticated one a 405.
+authenticated one a 405. Every answer of a route carries ``Allow`` with its
+methods, as DRF sends it; a URL outside the API is Django's HTML 404 for GET
+and HEAD, and an empty 405 for any other method (the error view only has GET).
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+"""The order in which DRF lists a view's methods in ``Allow``."""
+
+
 @dataclass(frozen=True)
 class Route:
     """A URL pattern, its handlers by method, and whether it needs no authentication."""
@@ -41,6 +47,11 @@ class Route:
     pattern: str
     handlers: dict[str, Handler]
     public: bool = False
+
+    @property
+    def allow(self) -> str:
+        """The ``Allow`` header of the route's answers."""
+        return ", ".join(method for method in METHOD_ORDER if method in self.handlers)
 
 
 def _collection_routes(name: str, handlers: dict[str, dict[str, Handler]]) -> list[Route]:
@@ -92,18 +103,22 @@ class SaltantApp:
         try:
             endpoint, values = self.url_map.bind_to_environ(request.environ).match()
         except HTTPException:
-            return html_not_found()
+            if request.method in ("GET", "HEAD"):
+                return html_not_found()
+            return fault_response(request.method)
         route = self._routes[int(endpoint)]
         try:
-            return self._handle(route, request, dict(values))
+            response = self._handle(route, request, dict(values))
         except ApiError as exc:
-            return exc.response()
+            response = exc.response()
         except ServerFault as exc:
             log.info("unhandled upstream error on %s %s: %s", request.method, request.path, exc)
             return fault_response(request.method)
         except Exception:
             log.exception("error on %s %s", request.method, request.path)
             return fault_response(request.method)
+        response.headers["Allow"] = route.allow
+        return response
 
     def _handle(self, route: Route, request: Request, values: dict[str, Any]) -> Response:
         services = self.services

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 from jobharness.errors import ConfigurationError
@@ -18,7 +20,6 @@ from jobharness.servers.saltant.worker import WorkerPool
 
 ADMIN = "admin"
 DEFAULT_WORKERS = 8
-DEFAULT_DATA_DIR = "saltant-data"
 
 
 def _user_spec(text: str) -> UserSpec:
@@ -26,6 +27,10 @@ def _user_spec(text: str) -> UserSpec:
         return UserSpec.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+PUBLISHED_WHILE_RUNNING = "published-while-running"
+FAULTS = (PUBLISHED_WHILE_RUNNING,)
 
 
 def _positive(text: str) -> int:
@@ -51,8 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--data-dir",
-        default=DEFAULT_DATA_DIR,
-        help=f"database, job logs and temp files (default ./{DEFAULT_DATA_DIR})",
+        help="keep the database, job logs and temp files here, also after a stop "
+        "(default: a temporary directory removed at stop)",
     )
     parser.add_argument(
         "--workers", type=_positive, default=DEFAULT_WORKERS, help="jobs run at the same time"
@@ -63,6 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--singularity", help="Singularity/Apptainer CLI for singularity container tasks"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        choices=FAULTS,
+        help="reproduce a race of the real server for client tests (repeatable, off by "
+        "default): published-while-running keeps every job 'published' while it runs, "
+        "as when the server's own 'published' update lands after the worker's 'running'",
     )
 
 
@@ -81,12 +95,19 @@ def _setup_users(db: Database, args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the saltant API and run its jobs until SIGTERM or SIGINT."""
-    root = Path(args.data_dir).resolve()
+    scratch = None if args.data_dir else Path(tempfile.mkdtemp(prefix="jobharness-saltant-"))
+    root = (scratch or Path(args.data_dir)).resolve()
     db = Database(root / "saltant.sqlite3")
     token = _setup_users(db, args)
     secret = db.meta("jwt_secret", secrets.token_hex(32))
     layout = Layout(root)
-    pool = WorkerPool(db, layout, args.workers, Runtimes(args.container_runtime, args.singularity))
+    pool = WorkerPool(
+        db,
+        layout,
+        args.workers,
+        Runtimes(args.container_runtime, args.singularity),
+        published_while_running=PUBLISHED_WHILE_RUNNING in args.fault,
+    )
     app = SaltantApp(Services(db, pool, secret))
     server = make_http_server(args.host, args.port, app, verbose=args.verbose)
     pool.start()
@@ -103,5 +124,7 @@ def run(args: argparse.Namespace) -> int:
     def on_stop() -> None:
         pool.stop()
         db.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     return serve_until_stopped(server, args, info, on_stop=on_stop)

@@ -41,9 +41,9 @@ KeyParser = Callable[[str], Any]
 
 
 def root(call: Call, values: dict[str, Any]) -> Response:
-    """``GET /api/``: the map of the collections."""
+    """``GET /api/``: the map of the collections (their URLs without a trailing slash)."""
     base = call.request.host_url + "api/"
-    return json_response({name: f"{base}{name}/" for name in ROOT_COLLECTIONS})
+    return json_response({name: f"{base}{name}" for name in ROOT_COLLECTIONS})
 
 
 def list_view(collection: str, default_size: int = PAGE_SIZE) -> Handler:

@@ -85,13 +85,26 @@ class _Job:
 
 
 class WorkerPool:
-    """``size`` threads consuming the published instances of every active queue."""
+    """``size`` threads consuming the published instances of every active queue.
 
-    def __init__(self, db: Database, layout: Layout, size: int, runtimes: Runtimes) -> None:
+    With ``published_while_running`` a job stays ``published`` while it runs,
+    as on a real server whose ``published`` update lands after the worker's
+    ``running`` one (a race upstream; here on every job).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        layout: Layout,
+        size: int,
+        runtimes: Runtimes,
+        published_while_running: bool = False,
+    ) -> None:
         self.db = db
         self.layout = layout
         self.size = size
         self.runtimes = runtimes
+        self.published_while_running = published_while_running
         self._wake = threading.Condition()
         self._generation = 0
         self._stopping = threading.Event()
@@ -148,20 +161,23 @@ class WorkerPool:
     # -- terminate --------------------------------------------------------------------------
 
     def terminate(self, kind: TaskKind, uuid: str) -> None:
-        """Terminate job ``uuid``: a queued one at once, a running one by killing its group."""
+        """Terminate job ``uuid``: a running one by killing its group, a queued one at once.
+
+        A job on a worker is running whatever its stored state says.
+        """
+        with self._lock:
+            job = self._jobs.get(uuid)
+            if job is not None:
+                job.revoked = True
+                process, launch = job.process, job.launch
+        if job is not None:
+            if process is not None:
+                kill_group(process.pid, after=launch.after_kill if launch else None)
+            return
         with self.db.transaction():
             row = self.db.get(kind.instances, "uuid", uuid)
             if row is not None and row["state"] in (CREATED, PUBLISHED):
                 set_state(self.db, kind, uuid, TERMINATED)
-                return
-        with self._lock:
-            job = self._jobs.get(uuid)
-            if job is None:
-                return
-            job.revoked = True
-            process, launch = job.process, job.launch
-        if process is not None:
-            kill_group(process.pid, after=launch.after_kill if launch else None)
 
     # -- the worker loop -------------------------------------------------------------------
 
@@ -187,19 +203,23 @@ class WorkerPool:
     def _claim(self) -> _Job | None:
         """Take the oldest published job of an active queue and mark it running."""
         with self.db.transaction():
+            with self._lock:
+                taken = list(self._jobs)
+            not_taken = f" AND i.uuid NOT IN ({', '.join('?' * len(taken))})" if taken else ""
             candidates: list[tuple[str, TaskKind, Row]] = []
             for kind in KINDS:
                 rows = self.db.query(
                     f"SELECT i.uuid, i.datetime_created FROM {kind.instances} i "
                     f"JOIN {TASK_QUEUES} q ON q.id = i.task_queue "
-                    "WHERE i.state = ? AND q.active = 1 ORDER BY i.seq LIMIT 1",
-                    (PUBLISHED,),
+                    f"WHERE i.state = ? AND q.active = 1{not_taken} ORDER BY i.seq LIMIT 1",
+                    (PUBLISHED, *taken),
                 )
                 candidates += [(row["datetime_created"], kind, row) for row in rows]
             if not candidates or self._stopping.is_set():
                 return None
             _, kind, row = min(candidates, key=lambda c: c[0])
-            set_state(self.db, kind, row["uuid"], RUNNING)
+            if not self.published_while_running:
+                set_state(self.db, kind, row["uuid"], RUNNING)
             job = _Job(kind, row["uuid"])
             with self._lock:
                 self._jobs[job.uuid] = job

@@ -22,7 +22,8 @@ def test_root_maps_the_collections(api: Api) -> None:
     response = api.get("")
     assert response.status_code == 200
     assert list(response.json()) == COLLECTIONS
-    assert response.json()["users"] == api.url + "users/"
+    assert response.json()["users"] == api.url + "users"  # no trailing slash, as upstream
+    assert response.headers["Allow"] == "GET, HEAD"
 
 
 @pytest.mark.parametrize("collection", COLLECTIONS)
@@ -85,6 +86,38 @@ def test_unknown_url_is_an_html_404(api: Api) -> None:
     response = api.get("nothing-here/")
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("text/html")
+    assert "Allow" not in response.headers
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_other_methods_on_an_unknown_url_are_an_empty_405(api: Api, method: str) -> None:
+    response = api.request(method, "nothing/")
+    assert response.status_code == 405
+    assert response.content == b""
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "executabletasktypes/", "GET, POST"),
+        ("GET", "users/admin/", "GET"),
+        ("GET", "taskqueues/", "GET, POST"),
+        ("DELETE", "taskqueues/1/", "GET, PUT, PATCH"),
+        ("GET", "executabletaskinstances/", "GET, POST"),
+        ("PUT", "executabletaskinstances/", "GET, POST"),
+    ],
+)
+def test_every_answer_of_a_route_says_its_methods(
+    api: Api, method: str, path: str, allow: str
+) -> None:
+    assert api.request(method, path).headers["Allow"] == allow
+
+
+def test_an_anonymous_answer_says_the_methods_too(server: Server) -> None:
+    response = requests.get(server.url + "taskwhitelists/", timeout=10)
+    assert response.status_code == 403
+    assert response.headers["Allow"] == "GET, POST"
 
 
 def test_users_are_read_only_and_ordered_by_username(api: Api) -> None:
