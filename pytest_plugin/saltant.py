@@ -5,6 +5,9 @@
   the session;
 * ``--saltant-token`` (env ``JOBHARNESS_SALTANT_TOKEN`` or ``SALTANT_AUTH_TOKEN``,
   ini ``saltant_token``): its token, never shown (masked in the report header);
+* ``--saltant-logs-dir`` (env ``JOBHARNESS_SALTANT_LOGS_DIR``, ini
+  ``saltant_logs_dir``): the worker's log directory as seen from here, so job
+  output reaches ``job.output()`` and failing tests' reports;
 * ``saltant_server`` (session): where the requests go (a
   :class:`~jobharness.targets.Target`, with the token in ``info["token"]``);
 * ``saltant`` (session): a :class:`~jobharness.backends.saltant.SaltantClient`;
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
 
-from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL
+from jobharness.backends.saltant.settings import SALTANT_LOGS_DIR, SALTANT_TOKEN, SALTANT_URL
 from pytest_plugin._common import (
     JobRecorder,
     add_setting,
@@ -42,11 +45,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Add ``--saltant-url`` and ``--saltant-token`` with their ini options."""
     add_setting(parser, SALTANT_URL)
     add_setting(parser, SALTANT_TOKEN)
+    add_setting(parser, SALTANT_LOGS_DIR)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which saltant server the run uses (the token masked)."""
-    return header_lines("saltant", config, (SALTANT_URL, SALTANT_TOKEN), (SALTANT_URL,))
+    settings = (SALTANT_URL, SALTANT_TOKEN, SALTANT_LOGS_DIR)
+    return header_lines("saltant", config, settings, (SALTANT_URL,))
 
 
 @pytest.fixture(scope="session")

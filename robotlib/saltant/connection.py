@@ -10,7 +10,7 @@ from robot.api.deco import keyword
 
 from jobharness.backends.saltant import SaltantClient, TaskQueue, TaskType, TaskWhitelist
 from jobharness.backends.saltant.managers import TaskInstanceManager, TaskTypeManager
-from jobharness.backends.saltant.settings import SALTANT_TOKEN, SALTANT_URL
+from jobharness.backends.saltant.settings import SALTANT_LOGS_DIR, SALTANT_TOKEN, SALTANT_URL
 from jobharness.backends.saltant.target import saltant_client
 from robotlib._core.connections import Connector
 from robotlib._core.conversions import Secret, renamed_argument, seconds
@@ -34,6 +34,7 @@ class SaltantConnection(Connector):
         request_timeout: timedelta | None = None,
         verify: bool = True,
         timeout: timedelta | None = None,
+        logs_dir: str | None = None,
     ) -> int:
         """Open a connection to the saltant API at ``url`` with ``token``; make it current.
 
@@ -43,7 +44,10 @@ class SaltantConnection(Connector):
         this run (its token is used). ``token`` (a ``Secret`` or a string) is
         looked up the same way. The token is checked at once. ``request_timeout``
         bounds each HTTP call, retries included (``timeout`` is its older,
-        deprecated name). Returns the connection's index; ``alias`` names it
+        deprecated name). ``logs_dir`` is the worker's log directory as seen
+        from here (also ``JOBHARNESS_SALTANT_LOGS_DIR`` or ``${SALTANT_LOGS_DIR}``):
+        with it, `Get Task Instance Output` shows what a job printed (the API
+        has no logs). Returns the connection's index; ``alias`` names it
         for `Switch Saltant Connection`.
 
         | Connect To Saltant |                                 |                 |
@@ -52,7 +56,9 @@ class SaltantConnection(Connector):
         request_timeout = renamed_argument(
             "Connect To Saltant", "timeout", "request_timeout", timeout, request_timeout
         )
-        target = self.ctx.target({SALTANT_URL.name: url, SALTANT_TOKEN.name: token})
+        target = self.ctx.target(
+            {SALTANT_URL.name: url, SALTANT_TOKEN.name: token, SALTANT_LOGS_DIR.name: logs_dir}
+        )
         client = saltant_client(
             target,
             default_timeout=seconds(request_timeout, self.request_timeout, "request_timeout"),

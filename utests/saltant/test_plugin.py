@@ -143,3 +143,28 @@ def test_teardown_terminates_leftovers_and_failures_list_them(
     )
     done = saltant.executable_task_instances.wait_until_finished(uuid, timeout=30)
     assert done.state == "terminated"
+
+
+OUTPUT_IN_REPORT = """
+import os
+
+def test_fails_after_output(saltant_job):
+    job = saltant_job(int(os.environ["TYPE_ID"]), int(os.environ["QUEUE_ID"]),
+                      {"seconds": 0, "exit_code": 3})
+    assert job.wait().ok, "on purpose"
+"""
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_job_output_of_a_server_given_by_url_needs_its_logs_dir(
+    pytester: pytest.Pytester, outer: list[str], saltant_server: ServerTarget, given: bool
+) -> None:
+    pytester.makepyfile(OUTPUT_IN_REPORT)
+    logs = [f"--saltant-logs-dir={saltant_server.info['logs_dir']}"] if given else []
+    result = pytester.runpytest(*outer, *logs)
+    result.assert_outcomes(failed=1)
+    header = f"jobharness saltant: saltant_logs_dir: {saltant_server.info['logs_dir']} (argument)"
+    if given:
+        result.stdout.fnmatch_lines([header, "*- jobharness jobs -*", "*slept 0 s*"])
+    else:
+        assert "slept 0 s" not in result.stdout.str()

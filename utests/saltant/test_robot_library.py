@@ -74,3 +74,26 @@ def test_cleanup_policy(
         assert final.state == after
     finally:
         instances.terminate(uuid)
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_connect_to_a_server_by_url_with_its_logs_dir(
+    saltant_server: ServerTarget, provisioned: Provisioned, given: bool
+) -> None:
+    from robotlib import SaltantLibrary
+
+    library = SaltantLibrary(timeout=30)
+    try:
+        library.connect_to_saltant(
+            saltant_server.url,
+            saltant_server.info["token"],
+            logs_dir=saltant_server.info["logs_dir"] if given else None,
+        )
+        job = library.start_task_instance(
+            provisioned.task_type.id, provisioned.queue.id, arguments={"seconds": 0}
+        )
+        library.wait_for_task_instance(job)
+        output = library.get_task_instance_output(job)
+        assert output == ("stdout:\nslept 0 s" if given else "")
+    finally:
+        library.close()

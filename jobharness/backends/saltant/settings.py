@@ -11,6 +11,12 @@ SALTANT_URL = Setting(
     "API root of the saltant server to use, /api/ optional (default: start an embedded one)",
     env=("JOBHARNESS_SALTANT_URL", "SALTANT_API_URL"),
 )
+SALTANT_LOGS_DIR = Setting(
+    "saltant_logs_dir",
+    "the saltant worker's log directory (WORKER_LOGS_DIRECTORY) as seen from here, "
+    "for job output (default: none for a server given by URL)",
+    env=("JOBHARNESS_SALTANT_LOGS_DIR",),
+)
 SALTANT_TOKEN = Setting(
     "saltant_token",
     "DRF auth token for the saltant server (required with a saltant URL)",
