@@ -18,24 +18,24 @@ A Task Type Is Created Once And Reused
     Should Be Equal    ${again.required_arguments}    ${{ ["seconds", "exit_code"] }}
 
 A Changed Definition Updates The Task Type
-    ${type}=    Create Executable Task Type    changing    /bin/true    description=one
-    ${updated}=    Create Executable Task Type    changing    /bin/true    description=two
+    ${type}=    Create Executable Task Type    changing-${RUN}    /bin/true    description=one
+    ${updated}=    Create Executable Task Type    changing-${RUN}    /bin/true    description=two
     Should Be Equal    ${type.id}    ${updated.id}
     Should Be Equal    ${updated.description}    two
 
 A Whitelist Gains Missing Types
-    Create Executable Task Type    extra-one    /bin/true
-    Create Executable Task Type    extra-two    /bin/true
-    ${wl}=    Create Task Whitelist    extras    executable_task_types=${{ ["extra-one"] }}
+    Create Executable Task Type    extra-one-${RUN}    /bin/true
+    Create Executable Task Type    extra-two-${RUN}    /bin/true
+    ${wl}=    Create Task Whitelist    extras-${RUN}    executable_task_types=${{ ["extra-one-${RUN}"] }}
     Length Should Be    ${wl.whitelisted_executable_task_types}    1
-    ${wl}=    Create Task Whitelist    extras    executable_task_types=${{ ["extra-two"] }}
+    ${wl}=    Create Task Whitelist    extras-${RUN}    executable_task_types=${{ ["extra-two-${RUN}"] }}
     Length Should Be    ${wl.whitelisted_executable_task_types}    2
 
 A Queue Is Updated When It Differs
-    Create Task Whitelist    for-queue
-    ${queue}=    Create Task Queue    toggled    whitelists=${{ ["for-queue"] }}
+    Create Task Whitelist    for-queue-${RUN}
+    ${queue}=    Create Task Queue    toggled-${RUN}    whitelists=${{ ["for-queue-${RUN}"] }}
     Should Be True    ${queue.active}
-    ${queue}=    Create Task Queue    toggled    active=${False}
+    ${queue}=    Create Task Queue    toggled-${RUN}    active=${False}
     Should Not Be True    ${queue.active}
     Length Should Be    ${queue.whitelists}    1
 

@@ -109,3 +109,30 @@ def test_caller_id_carries_worker_and_test(pytester: pytest.Pytester, monkeypatc
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("family", ["xunit1", "xunit2", "legacy"])
+def test_job_ids_reach_junit_xml_without_a_warning(pytester: pytest.Pytester, family: str) -> None:
+    pytester.makepyfile(
+        helpers=JOB_MODULE,
+        test_ids="""
+        from helpers import FakeJob
+        from jobharness.jobs import JobState
+
+        def test_passes(jobharness_jobs):
+            jobharness_jobs.track(FakeJob("j-7", JobState.SUCCEEDED))
+        """,
+    )
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--junitxml=out.xml",
+        "-o",
+        f"junit_family={family}",
+        "-W",
+        "error::pytest.PytestWarning",
+    )
+    result.assert_outcomes(passed=1)
+    assert "record_property" not in result.stdout.str()
+    junit = (pytester.path / "out.xml").read_text()
+    assert 'name="jobharness_job" value="fake:j-7"' in junit
