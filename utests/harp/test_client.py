@@ -219,6 +219,23 @@ def test_floats_and_emoji_in_requests_reach_the_dispatcher(harp: HarpCaller) -> 
     assert call.get() == "pong"
 
 
+def test_long_form_floats_in_replies_decode_to_the_same_values(harp: HarpCaller) -> None:
+    # harpd writes these with a decimal point, so the job survives the dispatcher
+    arguments = [1.5, 0.1, -2.25, 2.5e-10, 1.7976931348623157e308, -0.0]
+    info = {"small": 1e-07, "big": 1e22, "least": 5e-324, "count": 3}
+    call = harp.host("local", info=info).echo(*arguments)
+    with harp.transport.open(
+        {"harpcaller": 1, "get_status": call.id}, deadline=harp.transport.deadline()
+    ) as connection:
+        raw = connection.read_line(harp.transport.deadline())
+    assert raw is not None and b"1.50000000000000000000e+00" in raw  # the dispatcher's form
+    assert b"1e-07" not in raw
+    assert call.args() == arguments and call.info() == info
+    assert call.get() == {"args": arguments, "kwargs": {}}
+    assert str(call.get()["args"][-1]) == "-0.0"
+    assert call.stream().all() == []
+
+
 def test_too_long_request_is_rejected_locally(harp: HarpCaller) -> None:
     with pytest.raises(ValidationError, match="at most"):
         harp.local.echo("x" * 1_100_000)

@@ -33,9 +33,10 @@ if TYPE_CHECKING:
         UnknownJob,
     )
     from jobharness.backends.harp.harpd import HarpProcedure, HarpServer, HarpStreamIterator
-    from jobharness.backends.harp.job import CallStatus, HarpJobResult, RemoteCall, StreamIterator
+    from jobharness.backends.harp.job import CallStatus, HarpJobResult, RemoteCall
     from jobharness.backends.harp.outcome import CALL_CANCELLED, CALL_NOT_FINISHED, Outcome, Result
     from jobharness.backends.harp.protocol import DISPATCHER_PORT, HARPD_PORT, CallOptions
+    from jobharness.backends.harp.streams import StreamIterator
     from jobharness.transport.jsonlines import ConnectionLost, RequestRejected, TLSFailed
 
 __getattr__, __dir__ = lazy_exports(
@@ -65,7 +66,7 @@ __getattr__, __dir__ = lazy_exports(
         "RemoteServer": "jobharness.backends.harp.client",
         "RequestRejected": "jobharness.transport.jsonlines",
         "Result": "jobharness.backends.harp.outcome",
-        "StreamIterator": "jobharness.backends.harp.job",
+        "StreamIterator": "jobharness.backends.harp.streams",
         "TLSFailed": "jobharness.transport.jsonlines",
         "UnknownJob": "jobharness.backends.harp.errors",
         "parse_address": "jobharness.backends.harp.client",

@@ -8,8 +8,10 @@ job of the shared model (``refresh``, ``wait``, ``state``, ``result``):
   ``cancelled`` map to pending, running, succeeded, failed, error, cancelled;
 * a ``missing_result`` error is re-read with ``wait: false`` (retried while
   ``no_result``, within the deadline) before it is believed (protocol §1.4);
-* :meth:`RemoteCall.follow` resumes a cut connection from the packet after the
-  last one it saw, so nothing is lost or repeated, within the wait deadline.
+* :meth:`RemoteCall.stream` and :meth:`RemoteCall.follow` give every packet
+  once, in order: cut connections are resumed and packets a follow skipped
+  are read from the stored stream, within the deadline (see
+  :mod:`jobharness.backends.harp.streams`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,14 +28,14 @@ from jobharness.backends.harp.outcome import (
     Outcome,
     require_terminal,
 )
-from jobharness.backends.harp.protocol import job_request, parse_packet, stream_position
+from jobharness.backends.harp.protocol import job_request, stream_position
+from jobharness.backends.harp.streams import StreamIterator, StreamReader
 from jobharness.deadline import Deadline, bounded
 from jobharness.errors import (
     ConnectionLost,
     JobHarnessError,
     ProtocolError,
     RequestTimedOut,
-    ServerUnreachable,
     TransportError,
     WaitTimeout,
 )
@@ -106,31 +107,6 @@ class HarpJobResult(JobResult):
         if self.call is None:  # pragma: no cover - always set by RemoteCall
             raise TypeError("this result is not bound to a call")
         return self.call.seed_result(wait, timeout)
-
-
-class StreamIterator(Iterator[Any]):
-    """Iterates over a call's stream packets: the data, or ``(number, data)`` when numbered."""
-
-    def __init__(self, packets: Iterator[tuple[int, Any]], numbered: bool) -> None:
-        self._packets = packets
-        self.numbered = numbered
-        self._items = packets if numbered else (data for _, data in packets)
-
-    def __iter__(self) -> StreamIterator:
-        return self
-
-    def __next__(self) -> Any:
-        return next(self._items)
-
-    def all(self) -> list[Any]:
-        """Every remaining packet, in one list."""
-        return list(self)
-
-    def close(self) -> None:
-        """Stop reading and close the connection."""
-        close = getattr(self._packets, "close", None)
-        if close is not None:
-            close()
 
 
 class RemoteCall(Job):
@@ -369,8 +345,8 @@ class RemoteCall(Job):
         request timeout) bounds the whole read.
         """
         position = stream_position(since, recent)
-        deadline = self.caller.transport.deadline(timeout)
-        return StreamIterator(self._read_packets(position, deadline), numbered)
+        reader = StreamReader(self, self.caller.transport.deadline(timeout))
+        return StreamIterator(reader.read(position), numbered)
 
     def follow(
         self,
@@ -381,117 +357,21 @@ class RemoteCall(Job):
     ) -> StreamIterator:
         """The packets as they come (``follow_stream``; default: only new ones) until the end.
 
-        A cut connection is resumed from the packet after the last one seen.
+        A cut connection is resumed from the packet after the last one seen,
+        and packets the dispatcher skipped are read from the stored stream, so
+        nothing is lost or repeated (see :mod:`jobharness.backends.harp.streams`).
         ``timeout`` (default: the job's default timeout) bounds the whole follow;
         passing it raises :class:`~jobharness.errors.WaitTimeout`.
         """
         position = stream_position(since, recent)
         limit = self.default_timeout if timeout is None else timeout
-        return StreamIterator(self._follow_packets(position, Deadline(limit, "follow")), numbered)
+        reader = StreamReader(self, Deadline(limit, "follow"))
+        return StreamIterator(reader.follow(position), numbered)
 
     def _check_known(self, deadline: Deadline) -> None:
         """A stream connection closed without any line: raise if the job id is unknown."""
         with bounded(deadline):
             self.status(refresh=True)
-
-    def _read_packets(
-        self, position: dict[str, int], deadline: Deadline
-    ) -> Iterator[tuple[int, Any]]:
-        last: int | None = None
-        failures = 0
-        request = dict(position)
-        while True:
-            lines, fresh = 0, 0
-            end: dict[str, Any] = {}
-            error: TransportError = ConnectionLost(
-                f"{self.context}: read_stream from {self.source} ended without its last line"
-            )
-            try:
-                with self._open("read_stream", deadline, **request) as connection:
-                    for message in connection.messages(deadline):
-                        lines += 1
-                        packet = parse_packet(message, self.source)
-                        if packet is None:
-                            end = message
-                            break
-                        if last is None or packet[0] > last:
-                            last, fresh = packet[0], fresh + 1
-                            yield packet
-            except (ConnectionLost, ServerUnreachable) as exc:
-                error = exc
-            if end.get("continue") is True:
-                if not fresh or last is None:
-                    return
-                request, failures = {"since": last + 1}, 0
-                continue
-            if end:
-                self._remember(require_terminal(end, self.source, "a packet or continue"))
-                return
-            failures += 1
-            if not lines:
-                self._check_known(deadline)
-            deadline.sleep(self._retry_pause(failures, error, deadline))
-            if last is not None:
-                request = {"since": last + 1}
-
-    def _follow_timeout(self, deadline: Deadline) -> WaitTimeout:
-        return WaitTimeout(
-            f"followed the stream of {self.summary()} for {deadline.timeout:g} s "
-            "without reaching its end",
-            [self],
-        )
-
-    def _follow_packets(
-        self, position: dict[str, int], deadline: Deadline
-    ) -> Iterator[tuple[int, Any]]:
-        last: int | None = None
-        failures = 0
-        source = self.source
-        while True:
-            request = {"since": last + 1} if last is not None else dict(position)
-            lines = 0
-            error: TransportError = ConnectionLost(
-                f"{self.context}: {source} closed the stream before its end"
-            )
-            try:
-                with self._open("follow_stream", deadline, **request) as connection:
-                    for message in connection.messages(deadline):
-                        lines += 1
-                        number = message.get("packet")
-                        if type(number) is int and number >= 0 and "data" in message:
-                            if last is None or number > last:
-                                last = number
-                                yield number, message["data"]
-                            continue
-                        parse_packet(message, source)  # raises for a malformed packet
-                        outcome = require_terminal(message, source, "a packet or the end")
-                        with bounded(deadline):
-                            settled = self._checked(outcome, self.caller.transport.deadline())
-                        if settled is None:
-                            break  # still no result: follow again
-                        self._remember(settled)
-                        return
-            except RequestTimedOut:
-                raise self._follow_timeout(deadline) from None
-            except (ConnectionLost, ServerUnreachable) as exc:
-                error = exc
-            if lines:
-                failures = 0
-            else:
-                failures += 1
-                if failures == 1:
-                    self._check_known(deadline)
-                if deadline.expired:
-                    raise self._follow_timeout(deadline)
-                deadline.sleep(self._retry_pause(failures, error, deadline))
-            if deadline.expired:
-                raise self._follow_timeout(deadline)
-            log.debug(
-                "%s: stream connection ended early (%s); resuming from packet %s",
-                self.context,
-                error,
-                "start" if last is None else last + 1,
-            )
 
     def output(self) -> str | None:
         """The stream packets stored so far, one JSON value per line; ``None`` if there are none."""

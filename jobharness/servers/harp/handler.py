@@ -150,11 +150,15 @@ class DispatcherHandler(socketserver.BaseRequestHandler):
         else:
             position = count if follow else 0
         cut_after = manager.faults.cut_follow_after if follow else None
+        skipped = self.skipped_packet(follow, count, outcome)
         sent = 0
         while True:
             for index, data in manager.store.packets(request.job_id, position, count):
+                position = index + 1
+                if index == skipped:
+                    continue
                 self.send(packet_line(index, data))
-                position, sent = index + 1, sent + 1
+                sent += 1
                 if cut_after is not None and sent >= cut_after:
                     return
             if outcome is not None:
@@ -165,6 +169,17 @@ class DispatcherHandler(socketserver.BaseRequestHandler):
                 return
             assert job is not None
             count, outcome = self.wait_change(job, position)
+
+    def skipped_packet(self, follow: bool, stored: int, outcome: str | None) -> int | None:
+        """The packet this follow never sends (``--fault skip-follow-packet``), if any.
+
+        HarpCaller's follower reads the stored packets, then registers for
+        live ones; a packet stored in between is lost. The fault loses the
+        first packet stored after the snapshot, whenever the job still runs.
+        """
+        if follow and outcome is None and self.manager.faults.skip_follow_packet:
+            return stored
+        return None
 
     def snapshot(self, job_id: str, job: ActiveJob | None) -> tuple[int, str | None]:
         """(packets stored, terminal object or ``None`` while the job runs)."""

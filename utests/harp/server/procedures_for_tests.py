@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jobharness.servers.harpd.proc import procedure, streaming_procedure
+from jobharness.servers.harpd.proc import Result, procedure, streaming_procedure
 from jobharness.servers.harpd.sample_procedures import *  # noqa: F403  (exposed by name)
 
 
@@ -44,3 +44,10 @@ def watched(marker: str, delay: float = 0.05) -> Iterator[int]:
 def value(v: Any) -> Any:
     """Return ``v``."""
     return v
+
+
+@streaming_procedure
+def each(items: list[Any]) -> Iterator[Any]:
+    """Yield each of ``items``; the result is the last one (``None`` without any)."""
+    yield from items
+    yield Result(items[-1] if items else None)
