@@ -54,13 +54,25 @@ Uploaded Files Are Laid Over A Stored Environment
     ...    from_environment=${base.environment}    environment=${CURDIR}/data/exercise
     Command Stdout Should Be    ${result}    0    hello from the exercise\nkept\n1\n2\n3
 
+An Environment Holding Links Downloads As It Was Saved
+    ${saved}=    Execute In Sandbox    echo data > f.txt    ln -s /etc/hostname host
+    ...    ln -s f.txt near    save=True
+    ${dir}=    Download Sandbox Environment    ${saved.environment}    ${WORK}/unpacked/
+    ${target}=    Evaluate    os.readlink($dir / "host")    modules=os
+    Should Be Equal    ${target}    /etc/hostname
+    ${content}=    Get File    ${dir}/near
+    Should Be Equal    ${content}    data\n
+    ${again}=    Execute In Sandbox    readlink host    cat near    from_environment=${saved.environment}
+    Command Stdout Should Be    ${again}    0    /etc/hostname
+    Command Stdout Should Be    ${again}    1    data
+
 Existence Checks Fail With A Clear Message
     ${saved}=    Execute In Sandbox    touch here.txt    save=True
     Run Keyword And Expect Error    sandbox has no file 'gone.txt' in environment *
     ...    Sandbox Environment Should Exist    ${saved.environment}    gone.txt
     Run Keyword And Expect Error    sandbox has environment ${saved.environment} (* bytes)
     ...    Sandbox Environment Should Not Exist    ${saved.environment}
-    Run Keyword And Expect Error    GET */files/${MISSING}/any.txt/ -> 404 NOT FOUND: No environment with UUID '${MISSING}' found
+    Run Keyword And Expect Error    GET */files/${MISSING}/any.txt/ -> 404 Not Found: No environment with UUID '${MISSING}' found
     ...    Download Sandbox File    ${MISSING}    any.txt
 
 

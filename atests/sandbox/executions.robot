@@ -53,6 +53,26 @@ Environment Variables Reach Every Command
     Command Stdout Should Be    ${result}    0    bonjour
     Command Stdout Should Be    ${result}    1    3
 
+Variables Docker Cannot Pass Give 126 And A NUL In A Command Exit 1
+    [Documentation]    What the real server's docker exec answers; the embedded server says the same.
+    ${environ}=    Create Dictionary    ${EMPTY}=no name
+    ${result}=    Execute In Sandbox    touch ran    echo never    environ=${environ}
+    Execution Status Should Be    ${result}    126
+    Length Should Be    ${result.execution}    1
+    ${result}=    Execute In Sandbox    echo a\x00b
+    Execution Status Should Be    ${result}    1
+    Command Stderr Should Contain    ${result}    0    invalid argument
+    ${environ}=    Evaluate    {"A=B": "c"}
+    ${result}=    Execute In Sandbox    echo $A    environ=${environ}
+    Command Stdout Should Be    ${result}    0    B=c
+
+Commands Safe To Run Twice May Be Repeated On Status Unknown
+    [Documentation]    -1 is rare on a real server and never comes here unprovoked: this shows
+    ...    the argument; utests/sandbox/test_unknown_status.py provokes -1.
+    ${result}=    Execute In Sandbox    echo once    repeat_unknown=2
+    Execution Status Should Be    ${result}    OK
+    Should Be Equal As Integers    ${result.repeats}    0
+
 A Directory Is Uploaded As The Working Directory
     ${result}=    Execute In Sandbox    cat hello.txt    bash sum.sh
     ...    environment=${CURDIR}/data/exercise    result_path=total.txt

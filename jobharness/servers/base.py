@@ -3,7 +3,8 @@
 Child side: :func:`add_server_arguments` and :func:`serve_until_stopped`
 give every backend's server the same ``--host/--port/--ready-file`` options,
 the same handshake and the same clean stop on SIGTERM or SIGINT;
-:func:`make_http_server` serves a WSGI app with HTTP/1.1 keep-alive.
+:func:`make_http_server` serves a WSGI app with HTTP/1.1 keep-alive, and with
+the standard reason phrases the real servers send (:func:`standard_reasons`).
 
 Parent side: :class:`EmbeddedServer` (from :mod:`jobharness.servers.launcher`)
 starts ``jobharness serve <backend>`` through the launcher and waits for the
@@ -13,6 +14,8 @@ handshake.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http
 import json
 import logging
 import os
@@ -38,6 +41,8 @@ __all__ = [
     "base_url",
     "make_http_server",
     "serve_until_stopped",
+    "standard_reason",
+    "standard_reasons",
 ]
 
 LOOPBACK = "127.0.0.1"
@@ -196,6 +201,34 @@ def _access_logged(app: WSGIApplication) -> WSGIApplication:
     return logged
 
 
+def standard_reason(status: str) -> str:
+    """``status`` (``"404 NOT FOUND"``) with the standard phrase of its code (``"404 Not Found"``).
+
+    A code without a standard phrase keeps the phrase it came with.
+    """
+    code, _, phrase = status.partition(" ")
+    with contextlib.suppress(ValueError):
+        phrase = http.HTTPStatus(int(code)).phrase
+    return f"{code} {phrase}"
+
+
+def standard_reasons(app: WSGIApplication) -> WSGIApplication:
+    """``app`` answering with the standard reason phrases (``404 Not Found``, ``400 Bad Request``).
+
+    The real servers (Django, DRF) send them; werkzeug writes its own in
+    capitals (``404 NOT FOUND``), which tests matching a real server's text
+    would trip on.
+    """
+
+    def fixed(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(standard_reason(status), headers, exc_info)
+
+        return app(environ, start)
+
+    return fixed
+
+
 def make_http_server(
     host: str,
     port: int,
@@ -207,9 +240,10 @@ def make_http_server(
     """A multi-threaded HTTP/1.1 keep-alive server for ``app`` on ``host:port`` (0: any port).
 
     ``threads`` bounds how many requests run at once; ``verbose`` logs every
-    request to stderr.
+    request to stderr. Status lines carry the standard reason phrases
+    (:func:`standard_reasons`).
     """
-    return HttpServer(host, port, app, threads=threads, verbose=verbose)
+    return HttpServer(host, port, standard_reasons(app), threads=threads, verbose=verbose)
 
 
 def base_url(host: str, port: int, scheme: str = "http") -> str:

@@ -60,6 +60,12 @@ class SandboxLibrary(ComponentLibrary):
     the run, or one of ``-1`` (``UNKNOWN``), ``-2`` (``TIMEOUT``), ``-3``
     (``RESULT_NOT_FOUND``), ``-4`` (``RESULT_NOT_UTF8``).
 
+    ``-1`` has two causes that look alike: the sandbox lost the command's
+    container before it started, or the command ran and wrote output that
+    is not UTF-8. For commands that are safe to run twice, ``repeat_unknown``
+    (of `Connect To Sandbox` or of one `Execute In Sandbox`) sends the
+    execution again while the answer is ``-1``; it is never done by default.
+
     Configs are checked before they are sent: a bad one fails the keyword
     with the field at fault, e.g. ``commands[2].timeout``.
 

@@ -31,6 +31,7 @@ class SandboxConnection(Connector):
         verify: bool = True,
         retries: int = 3,
         timeout: timedelta | None = None,
+        repeat_unknown: int = 0,
     ) -> int:
         """Open a connection to the sandbox at ``url`` and make it the current one.
 
@@ -39,13 +40,20 @@ class SandboxConnection(Connector):
         for this run. ``request_timeout`` bounds each HTTP call, retries
         included (default: the library's); ``timeout`` is its older,
         deprecated name. ``verify=False`` turns off TLS certificate checks.
-        ``retries`` is how often a read, or an execution the server refused
-        as overloaded (503), is tried again, with backoff.
+        ``retries`` is how often a read whose answer was lost is tried again,
+        with backoff; an execution the server refused as overloaded (503:
+        nothing ran) is tried again until the request timeout, and
+        ``retries=0`` turns all retrying off. ``repeat_unknown`` is how often
+        an execution answered with status -1 (``UNKNOWN``) is sent again; keep
+        the default 0 unless the commands are safe to run twice: -1 means
+        either that the sandbox lost the container before the command started,
+        or that the command did run and wrote output that is not UTF-8.
         Returns the connection's index; ``alias`` names it for
         `Switch Sandbox Connection`.
 
         | Connect To Sandbox |                           |              |
         | Connect To Sandbox | http://sandbox.local:7000 | alias=remote | request_timeout=2 min |
+        | Connect To Sandbox | repeat_unknown=2          |              |
         """
         request_timeout = renamed_argument(
             "Connect To Sandbox", "timeout", "request_timeout", timeout, request_timeout
@@ -56,6 +64,7 @@ class SandboxConnection(Connector):
             request_timeout=seconds(request_timeout, self.request_timeout, "request_timeout"),
             verify=verify,
             retries=retries,
+            repeat_unknown=repeat_unknown,
         )
         logger.info(f"connected to sandbox at {redact(client.url)} ({target.source})")
         return self.ctx.connections.register(client, alias)

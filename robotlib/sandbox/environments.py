@@ -27,8 +27,10 @@ class EnvironmentKeywords(UsesConnection[SandboxConnection]):
         """Download the stored environment ``uuid`` to ``destination``; return the path.
 
         If ``destination`` is an existing directory, or ends with ``/``, the
-        archive is unpacked into it; otherwise it is saved as that
-        ``.tar.gz`` file.
+        archive is unpacked into it, links included, as the server saved it;
+        a member that would be written outside it or through a link fails
+        the keyword before anything is written. Otherwise the archive is
+        saved as that ``.tar.gz`` file.
 
         | Download Sandbox Environment | ${result.environment} | ${OUTPUT DIR}/env/ |
         | Download Sandbox Environment | ${result.environment} | ${OUTPUT DIR}/env.tgz |

@@ -89,6 +89,7 @@ class ExecutionKeywords(UsesConnection[SandboxConnection]):
         command_timeout: timedelta | None = None,
         request_timeout: timedelta | None = None,
         timeout: timedelta | None = None,
+        repeat_unknown: int | None = None,
     ) -> ExecutionResult:
         """Run ``commands`` in order in a fresh sandbox working directory; return the result.
 
@@ -106,6 +107,11 @@ class ExecutionKeywords(UsesConnection[SandboxConnection]):
           "timeout": ...}``. ``timeout`` is its older, deprecated name.
         - ``request_timeout``: how long this keyword waits for the answer
           (default: the connection's).
+        - ``repeat_unknown``: how often the execution is sent again while
+          the answer is status -1 (``UNKNOWN``); default: the connection's
+          (0). Give it only for commands that are safe to run twice: -1 means
+          either that the sandbox lost the container before the command
+          started, or that the command ran and wrote output that is not UTF-8.
 
         A failing command does not fail this keyword; assert on the result.
         Logs a one-line summary, the answer at DEBUG and the commands as a table.
@@ -127,7 +133,10 @@ class ExecutionKeywords(UsesConnection[SandboxConnection]):
             timeout,
         )
         result = self.connection.client.execute(
-            config, environment, timeout=_request_timeout(request_timeout)
+            config,
+            environment,
+            timeout=_request_timeout(request_timeout),
+            repeat_unknown=repeat_unknown,
         )
         self._log_execution(result)
         return result
@@ -144,6 +153,7 @@ class ExecutionKeywords(UsesConnection[SandboxConnection]):
         command_timeout: timedelta | None = None,
         request_timeout: timedelta | None = None,
         timeout: timedelta | None = None,
+        repeat_unknown: int | None = None,
     ) -> SandboxJob:
         """Start an execution in the background and return its job handle at once.
 
@@ -168,7 +178,11 @@ class ExecutionKeywords(UsesConnection[SandboxConnection]):
             timeout,
         )
         job = self.connection.client.start(
-            config, environment, name=caller_id(), timeout=_request_timeout(request_timeout)
+            config,
+            environment,
+            name=caller_id(),
+            timeout=_request_timeout(request_timeout),
+            repeat_unknown=repeat_unknown,
         )
         self.ctx.track(job)
         return job

@@ -3,11 +3,13 @@
 The client tests use the plugin's own ``sandbox_server`` and ``sandbox``
 fixtures (a real embedded server per xdist worker). ``stub`` is the one fake:
 a tiny werkzeug server for answers the real server cannot be made to send
-(garbage, odd statuses, 503 on demand).
+(garbage, odd statuses, 503 on demand); ``raw_stub`` sends answers byte for
+byte, for what werkzeug would correct (a HEAD answer with a body).
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -59,3 +61,67 @@ def stub() -> Iterator[Stub]:
     yield holder[0]
     server.shutdown()
     server.server_close()
+
+
+RawReply = Callable[[str, str], bytes]
+
+
+@dataclass
+class RawStub:
+    """A loopback server that sends each answer in one write and closes, as ``runserver`` does.
+
+    ``reply(method, path)`` gives the bytes of the whole answer (status line,
+    headers and body); nothing checks them, so a HEAD answer may carry a body.
+    ``requests`` records ``(method, path)`` of every request.
+    """
+
+    url: str
+    reply: RawReply
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    @staticmethod
+    def answer(status: str, body: bytes = b"", length: int | None = None) -> bytes:
+        """An HTTP/1.1 answer with ``Connection: close``, ``Content-Length`` and ``body``."""
+        lines = [
+            f"HTTP/1.1 {status}",
+            "Content-Type: text/html; charset=utf-8",
+            f"Content-Length: {len(body) if length is None else length}",
+            "Connection: close",
+        ]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@pytest.fixture
+def raw_stub() -> Iterator[RawStub]:
+    """A :class:`RawStub` on 127.0.0.1 (ephemeral port), stopped after the test."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.settimeout(0.05)
+    stub = RawStub(f"http://127.0.0.1:{port}", lambda method, path: RawStub.answer("200 OK"))
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            conn.settimeout(10)
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                if head:
+                    method, path = (part.decode() for part in head.split(b" ", 2)[:2])
+                    stub.requests.append((method, path))
+                    conn.sendall(stub.reply(method, path))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield stub
+    stopping.set()
+    thread.join(5)
+    listener.close()

@@ -95,7 +95,7 @@ def test_503_is_retried_then_raised(stub: Any) -> None:
     assert stub.paths == ["/execute/", "/execute/"]
     stub.reply(busy)
     with pytest.raises(Sandbox503):
-        run(stub.url, lambda c: c.execute({"commands": ["true"]}), retries=1, backoff=0.01)
+        run(stub.url, lambda c: c.execute({"commands": ["true"]}, timeout=0.3), backoff=0.01)
 
 
 def test_unknown_status_and_garbage(stub: Any) -> None:

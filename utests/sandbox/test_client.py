@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 import time
 from pathlib import Path
@@ -178,3 +179,13 @@ def test_loopback_server_bypasses_proxy_settings(
     monkeypatch.delenv("no_proxy", raising=False)
     with Sandbox(sandbox_server.url, retries=0) as client:
         assert client.specifications()["host"]["sandbox_version"] == "3.0.3"
+
+
+def test_an_environment_holding_a_link_is_extracted(sandbox: Sandbox, tmp_path: Path) -> None:
+    saved = sandbox.execute(
+        {"commands": ["ln -s /etc/hostname host", "mkdir d", "echo x > d/f"], "save": True}
+    )
+    assert saved.environment
+    out = sandbox.extract(saved.environment, tmp_path / "unpacked")
+    assert os.readlink(out / "host") == "/etc/hostname"
+    assert (out / "d" / "f").read_text() == "x\n"

@@ -84,12 +84,12 @@ def test_503_on_execute_is_retried_with_backoff(stub: Any) -> None:
     assert stub.paths == ["/execute/"] * 3
 
 
-def test_503_on_execute_after_the_last_retry(stub: Any) -> None:
+def test_503_on_execute_when_the_deadline_comes(stub: Any) -> None:
     stub.reply(Response("Sandbox overloaded, retry after a few seconds.", status=503))
     with Sandbox(stub.url, retries=2, backoff=0.01) as client, pytest.raises(Sandbox503) as caught:
-        client.execute({"commands": ["true"]})
+        client.execute({"commands": ["true"]}, timeout=0.3)
     assert "overloaded" in str(caught.value)
-    assert len(stub.paths) == 3
+    assert len(stub.paths) > 3  # a refusal is retried until the deadline, whatever the count
 
 
 def test_other_errors_on_execute_are_not_retried(stub: Any) -> None:

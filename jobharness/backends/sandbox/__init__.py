@@ -3,7 +3,8 @@
 * :class:`Sandbox` (sync) and :class:`ASandbox` (asyncio): the whole surface
   of pl-sandbox-api, with local validation, typed results, one error tree;
 * :class:`SandboxJob`: an execution as a shared :class:`~jobharness.jobs.Job`;
-* :func:`validate_config`, :func:`pack_environment`: usable on their own.
+* :func:`validate_config`, :func:`pack_environment`, :func:`extract_environment`:
+  usable on their own (an unsafe archive is an :class:`UnsafeArchive`).
 
 Everything here is imported on first use (see :mod:`jobharness.lazy`).
 """
@@ -47,11 +48,13 @@ if TYPE_CHECKING:
         parse_execution,
         status_name,
     )
+    from jobharness.backends.sandbox.unpack import ArchiveUnreadable, UnsafeArchive
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "ASandbox": "jobharness.backends.sandbox.aclient",
+        "ArchiveUnreadable": "jobharness.backends.sandbox.unpack",
         "CommandResult": "jobharness.backends.sandbox.results",
         "ExecutionResult": "jobharness.backends.sandbox.results",
         "STATUS_ERRORS": "jobharness.backends.sandbox.errors",
@@ -71,6 +74,7 @@ __getattr__, __dir__ = lazy_exports(
         "SandboxErrCode": "jobharness.backends.sandbox.results",
         "SandboxError": "jobharness.backends.sandbox.errors",
         "SandboxJob": "jobharness.backends.sandbox.job",
+        "UnsafeArchive": "jobharness.backends.sandbox.unpack",
         "extract_environment": "jobharness.backends.sandbox.environment",
         "pack_directory": "jobharness.backends.sandbox.environment",
         "pack_environment": "jobharness.backends.sandbox.environment",
@@ -83,6 +87,7 @@ __getattr__, __dir__ = lazy_exports(
 __all__ = [
     "STATUS_ERRORS",
     "ASandbox",
+    "ArchiveUnreadable",
     "CommandResult",
     "ExecutionResult",
     "Sandbox",
@@ -101,6 +106,7 @@ __all__ = [
     "SandboxErrCode",
     "SandboxError",
     "SandboxJob",
+    "UnsafeArchive",
     "extract_environment",
     "pack_directory",
     "pack_environment",

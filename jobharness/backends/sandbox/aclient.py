@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid as uuidlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,9 +23,10 @@ from jobharness.backends.sandbox.environment import (
     pack_environment,
 )
 from jobharness.backends.sandbox.errors import sandbox_error
-from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
+from jobharness.backends.sandbox.results import ExecutionResult, SandboxErrCode, parse_execution
+from jobharness.backends.sandbox.retry import SandboxRetryPolicy, repeat_count
 from jobharness.compat import UNSET, renamed
-from jobharness.deadline import Deadline, describe_limit, parse_timeout, request_deadline
+from jobharness.deadline import Deadline, bounded, describe_limit, parse_timeout, request_deadline
 from jobharness.errors import (
     ConnectionLost,
     ProtocolError,
@@ -40,7 +42,12 @@ from jobharness.transport.http import (
     SHORTEST_ATTEMPT,
     normalize_base_url,
 )
-from jobharness.transport.retry import RetryPolicy, is_idempotent, retry_after_seconds
+from jobharness.transport.retry import is_idempotent, retry_after_seconds
+
+log = logging.getLogger("jobharness.sandbox")
+
+BODY_AFTER_CLOSE = "Data after"
+"""How aiohttp refuses an answer with bytes after its end (a HEAD answered with a body)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class ASandbox:
         verify: bool = True,
         session: aiohttp.ClientSession | None = None,
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        repeat_unknown: int = 0,
         timeout: float = UNSET,
     ) -> None:
         request_timeout = renamed(
@@ -89,7 +97,8 @@ class ASandbox:
         )
         self.url = normalize_base_url(url, protocol.SERVER_NAME)
         self.request_timeout = parse_timeout(request_timeout, "request_timeout")
-        self.retry = RetryPolicy.build(retries, backoff)
+        self.retry = SandboxRetryPolicy(retries=retries, backoff=backoff)
+        self.repeat_unknown = repeat_count(repeat_unknown)
         self.max_reply_bytes = max_reply_bytes
         self.session = session or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=bool(verify)),
@@ -147,7 +156,18 @@ class ASandbox:
                 f"{what}: sandbox did not answer within {describe_limit(deadline)}", url=url
             )
         try:
-            return await self._send(method, url, form, archive, left)
+            try:
+                return await self._send(method, url, form, archive, left)
+            except aiohttp.ClientResponseError as exc:
+                if method != "HEAD" or BODY_AFTER_CLOSE not in str(exc.message):
+                    raise
+            # Django's runserver answers a HEAD 404 with its body, which aiohttp refuses
+            # (its status with it): ask again with a GET, reading only what a HEAD gives.
+            log.debug("HEAD %s came with a body; asking with GET", redact(url))
+            left = deadline.remaining()
+            if left < SHORTEST_ATTEMPT:
+                raise asyncio.TimeoutError
+            return await self._send("GET", url, None, None, left, headers_only=True)
         except asyncio.TimeoutError as exc:
             raise RequestTimedOut(
                 f"{what}: sandbox did not answer within {describe_limit(deadline)}", url=url
@@ -170,7 +190,10 @@ class ASandbox:
         form: Mapping[str, str] | None,
         archive: bytes | None,
         seconds: float,
+        *,
+        headers_only: bool = False,
     ) -> _Answer:
+        """One request; ``headers_only`` leaves a 200's body unread (the connection is dropped)."""
         data: aiohttp.FormData | None = None
         if form is not None:
             data = aiohttp.FormData(dict(form))
@@ -178,7 +201,11 @@ class ASandbox:
                 data.add_field("environment", archive, filename="environment.tgz")
         limit = aiohttp.ClientTimeout(total=seconds)
         async with self.session.request(method, url, data=data, timeout=limit) as response:
-            body = await self._read(response, method, url)
+            if headers_only and response.status == 200:
+                response.close()
+                body = b""
+            else:
+                body = await self._read(response, method, url)
             reason = response.reason or ""
             return _Answer(response.status, reason, str(response.url), response.headers, body)
 
@@ -234,8 +261,10 @@ class ASandbox:
         return target
 
     async def extract(self, uuid: str | uuidlib.UUID, directory: str | os.PathLike[str]) -> Path:
-        """Download a stored environment and unpack it into ``directory``."""
-        return extract_environment(await self.download(uuid), directory)
+        """Download a stored environment and unpack it into ``directory`` (see ``Sandbox``)."""
+        url = urljoin(self.url, protocol.environment_route(uuid))
+        what = f"environment {protocol.environment_id(uuid)} of sandbox {self.url}"
+        return extract_environment(await self.download(uuid), directory, what, url)
 
     async def check(self, uuid: str | uuidlib.UUID, path: str | None = None) -> int:
         """The size in bytes of an environment (or of the file ``path`` in it), 0 if missing."""
@@ -253,10 +282,25 @@ class ASandbox:
         environ: EnvironmentSource | None = None,
         *,
         timeout: float | None = None,
+        repeat_unknown: int | None = None,
     ) -> ExecutionResult:
         """Run ``config``'s commands; see :meth:`Sandbox.execute`."""
+        repeats = self.repeat_unknown if repeat_unknown is None else repeat_count(repeat_unknown)
         form = {"config": validate_config(config)}
         archive = None if environ is None else pack_environment(environ)
+        deadline = request_deadline(self.request_timeout if timeout is None else timeout)
+        with bounded(deadline):
+            result = await self._execute_once(form, archive, deadline.remaining())
+            repeated = 0
+            while result.status == SandboxErrCode.UNKNOWN and repeated < repeats:
+                repeated += 1
+                log.info("status -1 from %s; sending again (%d of %d)", self.url, repeated, repeats)
+                result = await self._execute_once(form, archive, deadline.remaining())
+        return replace(result, repeats=repeated) if repeated else result
+
+    async def _execute_once(
+        self, form: Mapping[str, str], archive: bytes | None, timeout: float
+    ) -> ExecutionResult:
         answer = await self._request(
             "POST",
             protocol.EXECUTE,

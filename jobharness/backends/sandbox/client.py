@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid as uuidlib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,15 +22,17 @@ from jobharness.backends.sandbox.environment import (
 )
 from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.job import SandboxJob
-from jobharness.backends.sandbox.results import ExecutionResult, parse_execution
+from jobharness.backends.sandbox.results import ExecutionResult, SandboxErrCode, parse_execution
+from jobharness.backends.sandbox.retry import SandboxRetryPolicy, repeat_count
 from jobharness.compat import UNSET, RequestTimeoutAttributes, renamed
-from jobharness.deadline import parse_timeout
+from jobharness.deadline import bounded, parse_timeout, request_deadline
 from jobharness.errors import ServerError
 from jobharness.jobs import PollPolicy
 from jobharness.redaction import snippet
 from jobharness.resources import Closing
 from jobharness.transport.http import DEFAULT_MAX_REPLY_BYTES, HttpTransport
-from jobharness.transport.retry import RetryPolicy
+
+log = logging.getLogger("jobharness.sandbox")
 
 
 def _error_from_response(response: requests.Response, message: str) -> ServerError:
@@ -53,11 +57,19 @@ class Sandbox(RequestTimeoutAttributes, Closing):
     keep-alive session (proxies and ``.netrc`` are not consulted for a
     plain-HTTP loopback URL). ``request_timeout`` (seconds; the older keyword
     ``timeout`` still works) bounds every call, retries included, and a
-    wait's deadline bounds it further; ``retries`` and ``backoff`` say how
-    GET/HEAD and an execution the server refused with 503 (no container
-    free, nothing ran) are tried again. Executions are validated locally
-    first (:func:`~jobharness.backends.sandbox.validate_config`) and come
-    back as :class:`~jobharness.backends.sandbox.ExecutionResult`.
+    wait's deadline bounds it further. ``retries`` is how often a request
+    that could not reach the server, or a GET/HEAD whose answer was lost (or
+    was a 502/503/504), is tried again, with a pause starting at ``backoff``
+    seconds and doubling; an execution the server refused with 503 (no
+    container free, nothing ran) is tried again until the call's deadline,
+    whatever the count (``retries=0`` turns all retrying off).
+    ``repeat_unknown`` is how often an execution answered with status -1 is
+    sent again: 0 (the default) unless its commands are safe to run twice,
+    since -1 may also mean they did run (see
+    :data:`~jobharness.backends.sandbox.results.UNKNOWN_CAUSES`).
+    Executions are validated locally first
+    (:func:`~jobharness.backends.sandbox.validate_config`) and come back as
+    :class:`~jobharness.backends.sandbox.ExecutionResult`.
 
     Example::
 
@@ -77,15 +89,17 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         session: requests.Session | None = None,
         poll: PollPolicy | None = None,
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        repeat_unknown: int = 0,
         timeout: float = UNSET,
     ) -> None:
         request_timeout = renamed("Sandbox", "timeout", "request_timeout", timeout, request_timeout)
+        self.repeat_unknown = repeat_count(repeat_unknown)
         self.transport = HttpTransport(
             url,
             request_timeout=parse_timeout(request_timeout, "request_timeout"),
             session=session,
             verify=verify,
-            retry=RetryPolicy.build(retries, backoff),
+            retry=SandboxRetryPolicy(retries=retries, backoff=backoff),
             error_factory=_error_from_response,
             server_name=protocol.SERVER_NAME,
             max_reply_bytes=max_reply_bytes,
@@ -143,8 +157,14 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         return target
 
     def extract(self, uuid: str | uuidlib.UUID, directory: str | os.PathLike[str]) -> Path:
-        """Download a stored environment and unpack it into ``directory``; return it."""
-        return extract_environment(self.download(uuid), directory)
+        """Download a stored environment and unpack it into ``directory``; return it.
+
+        Links are unpacked as links; nothing is written outside ``directory``
+        or through a link (see :func:`~jobharness.backends.sandbox.extract_environment`).
+        """
+        url = self.transport.url(protocol.environment_route(uuid))
+        what = f"environment {protocol.environment_id(uuid)} of sandbox {self.url}"
+        return extract_environment(self.download(uuid), directory, what, url)
 
     def check(self, uuid: str | uuidlib.UUID, path: str | None = None) -> int:
         """The size in bytes of a stored environment (or of the file ``path`` in it), 0 if missing.
@@ -170,6 +190,7 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         environ: EnvironmentSource | None = None,
         *,
         timeout: float | None = None,
+        repeat_unknown: int | None = None,
     ) -> ExecutionResult:
         """Run ``config``'s commands (``POST execute/``) and return the result.
 
@@ -180,14 +201,31 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         the server would refuse or mishandle, and a
         :class:`~jobharness.backends.sandbox.SandboxError` for an HTTP error.
         ``timeout`` (default: the request timeout) is how long this call
-        waits for the answer, retries included.
+        waits for the answer, retries and repeats included.
+        ``repeat_unknown`` (default: the client's) is how often the request
+        is sent again while the answer is status -1; give it only for
+        commands that are safe to run twice.
         """
+        repeats = self.repeat_unknown if repeat_unknown is None else repeat_count(repeat_unknown)
         form = {"config": validate_config(config)}
         files = (
             None
             if environ is None
             else {"environment": ("environment.tgz", pack_environment(environ))}
         )
+        deadline = request_deadline(self.request_timeout if timeout is None else timeout)
+        with bounded(deadline):
+            result = self._execute_once(form, files, deadline.remaining())
+            repeated = 0
+            while result.status == SandboxErrCode.UNKNOWN and repeated < repeats:
+                repeated += 1
+                log.info("status -1 from %s; sending again (%d of %d)", self.url, repeated, repeats)
+                result = self._execute_once(form, files, deadline.remaining())
+        return replace(result, repeats=repeated) if repeated else result
+
+    def _execute_once(
+        self, form: Mapping[str, str], files: Mapping[str, Any] | None, timeout: float
+    ) -> ExecutionResult:
         response = self.transport.request(
             "POST",
             protocol.EXECUTE,
@@ -208,15 +246,20 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         *,
         name: str = "",
         timeout: float | None = None,
+        repeat_unknown: int | None = None,
     ) -> SandboxJob:
         """Start :meth:`execute` on a worker thread and return its :class:`SandboxJob` at once.
 
-        The config and the environment are checked here, so a bad input raises
-        before the job exists.
+        The config, the environment and ``repeat_unknown`` are checked here,
+        so a bad input raises before the job exists.
         """
         validate_config(config)
         archive = None if environ is None else pack_environment(environ)
-        return SandboxJob.launch(self, config, archive, name=name, timeout=timeout)
+        if repeat_unknown is not None:
+            repeat_count(repeat_unknown)
+        return SandboxJob.launch(
+            self, config, archive, name=name, timeout=timeout, repeat_unknown=repeat_unknown
+        )
 
     # -- lifecycle ----------------------------------------------------------------------
 

@@ -4,7 +4,10 @@ The sandbox takes an environment only as a gzip-compressed tar (anything
 else is an HTTP 500 there). :func:`pack_environment` accepts a directory
 (packed in memory, member names relative to it, no ``./`` prefix, so they
 replace stored members of the same name), the path of a ``.tar.gz``, the
-archive's bytes, or a binary file object.
+archive's bytes, or a binary file object; anything that is not a readable
+tar.gz is refused before it is sent. :func:`extract_environment` unpacks
+what the server saved, links included, and never writes outside the
+destination (see :mod:`jobharness.backends.sandbox.unpack`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import tarfile
 from pathlib import Path
 from typing import BinaryIO, Union
 
-from jobharness.errors import ProtocolError, ValidationError
+from jobharness.backends.sandbox.unpack import ArchiveUnreadable, extract_members, read_members
+from jobharness.errors import ValidationError
 
 EnvironmentSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
@@ -37,11 +41,12 @@ def pack_environment(source: EnvironmentSource) -> bytes:
     """The archive bytes to upload for ``source`` (see the module docstring).
 
     A directory is packed; a file path, bytes or a file object are read and
-    checked to be gzip data. Holding the bytes lets a refused (503) execution
-    be sent again.
+    checked to be a readable gzip-compressed tar (the server answers 500,
+    with no reason, to anything else). Holding the bytes lets a refused (503)
+    execution be sent again.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data, where = bytes(source), "the environment bytes"
+        data, where = bytes(source), "the environment given as bytes"
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
@@ -64,22 +69,34 @@ def pack_environment(source: EnvironmentSource) -> bytes:
             f"{where} is not a gzip-compressed tar archive (the sandbox answers 500 to it)",
             "environ",
         )
+    try:
+        read_members(data)
+    except ArchiveUnreadable as exc:
+        raise ValidationError(
+            f"{where} is {exc} (the sandbox answers 500 to it)", "environ"
+        ) from None
     return data
 
 
-def extract_environment(data: bytes, directory: str | os.PathLike[str]) -> Path:
+def extract_environment(
+    data: bytes,
+    directory: str | os.PathLike[str],
+    what: str = "the environment",
+    url: str | None = None,
+) -> Path:
     """Unpack a downloaded environment into ``directory`` (created if needed); return it.
 
-    Member names that would escape ``directory`` (absolute, ``..``, links
-    outside) are refused by tarfile's ``data`` filter.
+    Everything the real server saves is unpacked: files, directories,
+    symbolic links (pointing anywhere, created as they are), hard links
+    between its files, FIFOs. Refused, before anything is written, is what
+    would write outside ``directory`` or through a link, and device files:
+    an :class:`~jobharness.backends.sandbox.unpack.UnsafeArchive` (a
+    :class:`~jobharness.errors.ProtocolError`) names the member and why.
+    Data that is not a tar.gz is an ``ArchiveUnreadable`` ProtocolError.
+    ``what`` (and ``url``, where it came from) name the archive in messages.
     """
-    target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-            archive.extractall(target, filter="data")
-    except tarfile.TarError as exc:
-        raise ProtocolError(
-            f"the environment is not a usable tar.gz archive ({exc})", snippet=repr(data[:40])
-        ) from None
-    return target
+        members = read_members(data)
+    except ArchiveUnreadable as exc:
+        raise ArchiveUnreadable(f"{what} is {exc}", url=url, snippet=repr(data[:40])) from None
+    return extract_members(members, directory, what, url)

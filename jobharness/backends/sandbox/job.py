@@ -49,6 +49,7 @@ class SandboxJob(Job):
         *,
         name: str = "",
         timeout: float | None = None,
+        repeat_unknown: int | None = None,
     ) -> SandboxJob:
         """Run ``client.execute(config, archive)`` on a daemon thread; return its job."""
         future: Future[ExecutionResult] = Future()
@@ -56,7 +57,10 @@ class SandboxJob(Job):
 
         def run() -> None:
             try:
-                future.set_result(client.execute(config, archive, timeout=timeout))
+                result = client.execute(
+                    config, archive, timeout=timeout, repeat_unknown=repeat_unknown
+                )
+                future.set_result(result)
             except BaseException as exc:  # delivered to whoever reads the job
                 future.set_exception(exc)
 

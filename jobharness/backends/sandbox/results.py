@@ -27,6 +27,15 @@ class SandboxErrCode(IntEnum):
     RESULT_NOT_UTF8 = -4
 
 
+UNKNOWN_CAUSES = (
+    "status -1 means the sandbox could not run a command or read its output: either the "
+    "container was removed under the request (the command never started; if the commands "
+    "are safe to run twice, repeat_unknown sends the request again) or the command wrote "
+    "output that is not UTF-8 (the command did run)"
+)
+"""Why an execution can end with status -1: the two causes, which look alike."""
+
+
 def status_name(status: int) -> str:
     """``OK`` for 0, the :class:`SandboxErrCode` name for -1..-4, ``EXIT_<n>`` otherwise."""
     if status == 0:
@@ -66,7 +75,9 @@ class ExecutionResult:
     run, or a :class:`SandboxErrCode`. ``execution`` lists only the commands
     that ran. ``result`` is the text of ``result_path`` (when asked and read),
     ``environment`` and ``expire`` are set when the config had ``save: true``.
-    ``raw`` keeps the JSON as it came.
+    ``raw`` keeps the JSON as it came. ``repeats`` counts how often the
+    request was sent again after a status -1 (``repeat_unknown``); this is
+    the last answer.
     """
 
     status: int
@@ -76,6 +87,7 @@ class ExecutionResult:
     environment: str | None = None
     expire: datetime | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    repeats: int = field(default=0, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -111,7 +123,7 @@ class ExecutionResult:
         return self.execution[index]
 
     def summary(self) -> str:
-        """One line: status, commands run, time, and the saved environment if any."""
+        """One line: status, commands run, time, the saved environment, and what -1 means."""
         text = (
             f"sandbox execution {self.status_name} (status {self.status}): "
             f"{len(self.execution)} command(s) in {self.total_time:.3f} s"
@@ -121,6 +133,10 @@ class ExecutionResult:
             text += f"; stopped at {failed.command!r} (exit {failed.exit_code})"
         if self.environment:
             text += f"; saved environment {self.environment}"
+        if self.repeats:
+            text += f"; after {self.repeats} repeat(s) on status -1"
+        if self.status == SandboxErrCode.UNKNOWN:
+            text += f"; {UNKNOWN_CAUSES}"
         return text
 
 

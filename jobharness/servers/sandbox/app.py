@@ -3,7 +3,9 @@
 Routing is werkzeug's: every route needs its trailing slash (without it, a
 plain 404 and no redirect), UUIDs must be lowercase and hyphenated, a wrong
 method gets an empty 405 with ``Allow``, OPTIONS an empty 200 with ``Allow``,
-and HEAD works wherever GET does (same headers, no body).
+and HEAD works wherever GET does (same headers, no body). Served as Django's
+``runserver`` serves (``--runserver``), a HEAD reply carries the body the
+view made, as there: all but the downloads, whose HEAD views make none.
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ def _form_too_large(request: Request) -> bool:
     return urlencoded and (request.content_length or 0) > FORM_MEMORY_LIMIT
 
 
+def _is_download(response: Response) -> bool:
+    """True for an environment or file download: their HEAD views make no body."""
+    return response.status_code == 200 and "Content-Disposition" in response.headers
+
+
 def no_environment(name: object) -> AppError:
     """The 404 for an environment that is not stored."""
     return AppError(404, f"No environment with UUID '{name}' found")
@@ -88,6 +95,8 @@ class SandboxApp:
     """The embedded sandbox server as a WSGI callable."""
 
     def __init__(self, options: ServerOptions, work_root: Path) -> None:
+        if options.environments_dir is None:
+            raise ValueError("the environments directory must be settled (with_data_dir)")
         self.options = options
         self.work_root = work_root
         self.store = EnvironmentStore(options.environments_dir.resolve(), options.expiration)
@@ -100,7 +109,10 @@ class SandboxApp:
         )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        response = self.dispatch(SandboxRequest(environ))
+        request = SandboxRequest(environ)
+        response = self.dispatch(request)
+        if self.options.runserver and request.method == "HEAD" and not _is_download(response):
+            environ = {**environ, "REQUEST_METHOD": "GET"}  # so werkzeug keeps the body
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:

@@ -1,23 +1,41 @@
 """Environment archives: reading, merging, safe extraction and packing.
 
-An environment is a gzip-compressed tar. Unlike the real server, which
-extracts whatever an archive holds, extraction here accepts only regular
-files and directories with relative paths free of ``..``: anything else is
-refused with an :class:`UnsafeMember` error naming the member, and nothing is
-ever written outside the working directory.
+An environment is a gzip-compressed tar. Extraction unpacks what the real
+server saves (files, directories, symbolic links pointing anywhere, hard
+links between its files, FIFOs) with the client's own unpacker
+(:mod:`jobharness.backends.sandbox.unpack`). Unlike the real server, which
+extracts whatever an archive holds wherever it says, nothing is ever
+written outside the working directory or through a link, and device files
+are refused: an :class:`UnsafeMember` names the member, and nothing is written.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import tarfile
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from jobharness.backends.sandbox import unpack
+from jobharness.backends.sandbox.unpack import Member
+
+__all__ = [
+    "BadArchive",
+    "Member",
+    "UnsafeMember",
+    "check_members",
+    "extract",
+    "member_bytes",
+    "merge",
+    "pack",
+    "read_members",
+]
+
+LINK_AND_FIFO_TYPES = (tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.FIFOTYPE)
+SAVED_TYPES = frozenset({*tarfile.REGULAR_TYPES, tarfile.DIRTYPE, *LINK_AND_FIFO_TYPES})
 
 
 class UnsafeMember(Exception):
-    """An archive member that would escape the working directory or is not a file/directory."""
+    """An archive member that would be written outside the working directory or through a link."""
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"Unsafe archive member '{name}': {reason}")
@@ -29,31 +47,15 @@ class BadArchive(Exception):
     """An archive that is not a readable gzip-compressed tar."""
 
 
-@dataclass(frozen=True)
-class Member:
-    """One archive member, already read: its tar header and, for a file, its bytes."""
-
-    info: tarfile.TarInfo
-    data: bytes | None
-
-
 def read_members(blob: bytes) -> list[Member]:
     """All members of the gzip tar ``blob``, in archive order.
 
     Raises :class:`BadArchive` if ``blob`` is not a gzip-compressed tar.
     """
     try:
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
-            members = []
-            for info in tar.getmembers():
-                data = None
-                if info.isreg():
-                    extracted = tar.extractfile(info)
-                    data = extracted.read() if extracted is not None else b""
-                members.append(Member(info, data))
-            return members
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BadArchive(f"not a gzip-compressed tar archive: {exc}") from exc
+        return unpack.read_members(blob)
+    except unpack.ArchiveUnreadable as exc:
+        raise BadArchive(str(exc)) from exc
 
 
 def merge(upload: list[Member], stored: list[Member]) -> list[Member]:
@@ -66,90 +68,57 @@ def merge(upload: list[Member], stored: list[Member]) -> list[Member]:
     return [*upload, *(member for member in stored if member.info.name not in names)]
 
 
-def safe_relative_path(info: tarfile.TarInfo) -> PurePosixPath:
-    """The member's path relative to the working directory, or :class:`UnsafeMember`."""
-    name = info.name
-    if info.issym():
-        raise UnsafeMember(name, "symbolic links are not allowed")
-    if info.islnk():
-        raise UnsafeMember(name, "hard links are not allowed")
-    if not (info.isreg() or info.isdir()):
-        raise UnsafeMember(name, "only regular files and directories are allowed")
-    path = PurePosixPath(name)
-    if path.is_absolute() or name.startswith("/"):
-        raise UnsafeMember(name, "absolute paths are not allowed")
-    if ".." in path.parts:
-        raise UnsafeMember(name, "'..' is not allowed in a path")
-    return path
-
-
 def check_members(members: list[Member]) -> None:
     """Raise :class:`UnsafeMember` for the first member that extraction would refuse."""
-    for member in members:
-        safe_relative_path(member.info)
-
-
-def _inside(root: Path, target: Path) -> Path:
-    resolved = target.resolve()
-    if resolved != root and root not in resolved.parents:
-        raise UnsafeMember(str(target.relative_to(root)), "it resolves outside the directory")
-    return resolved
+    try:
+        unpack.plan(members)
+    except unpack.UnsafeArchive as exc:
+        raise UnsafeMember(exc.name, exc.reason) from None
 
 
 def extract(members: list[Member], root: Path) -> None:
-    """Write ``members`` under ``root`` in order (later members overwrite earlier ones).
+    """Write ``members`` under ``root`` in order (later members replace earlier ones).
 
     Every member is checked first, so a refused archive writes nothing.
     """
-    check_members(members)
-    root = root.resolve()
-    for member in members:
-        relative = safe_relative_path(member.info)
-        target = _inside(root, root / relative)
-        mode = member.info.mode & 0o777
-        if member.info.isdir():
-            target.mkdir(parents=True, exist_ok=True)
-            os.chmod(target, mode | 0o700)
-            continue
-        _inside(root, target.parent).mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(target, flags, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(member.data or b"")
-        os.chmod(target, mode | 0o600)
-        os.utime(target, (member.info.mtime, member.info.mtime))
+    try:
+        unpack.extract_members(members, root)
+    except unpack.UnsafeArchive as exc:
+        raise UnsafeMember(exc.name, exc.reason) from None
 
 
-def _regular_or_dir(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-    return info if info.isreg() or info.isdir() else None
+def _saved(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """What saving keeps: all the real server keeps, but device files (extraction refuses them)."""
+    return info if info.type in SAVED_TYPES else None
 
 
 def pack(root: Path, destination: Path) -> None:
     """Pack the top-level entries of ``root`` (names without ``./``) into ``destination``.
 
-    Symbolic links and special files are left out, since extraction refuses
-    them. The archive is written to a temporary name and moved into place, so
-    a concurrent download never sees half an archive.
+    Links are kept as links, as the real server keeps them. The archive is
+    written to a temporary name and moved into place, so a concurrent
+    download never sees half an archive.
     """
     partial = destination.with_name(f".{destination.name}.partial")
     with tarfile.open(partial, "w:gz") as tar:
         for entry in sorted(os.listdir(root)):
-            tar.add(root / entry, arcname=entry, filter=_regular_or_dir)
+            tar.add(root / entry, arcname=entry, filter=_saved)
     os.replace(partial, destination)
 
 
 def member_bytes(archive: Path, name: str) -> bytes | None:
-    """The bytes of the file member ``name`` of ``archive``, None if there is no such member.
+    """The bytes of the file member ``name`` of ``archive``, None if there is no such file.
 
-    Raises :class:`IsADirectoryError` when ``name`` is not a regular file (the
-    real server answers 500 there).
+    A link is read as ``tarfile`` reads it: through to the member it names,
+    None when that is not in the archive. Raises :class:`IsADirectoryError`
+    when ``name`` has no content (a directory, a FIFO), where the real
+    server answers 500.
     """
     with tarfile.open(archive, mode="r:gz") as tar:
         try:
-            info = tar.getmember(name)
+            extracted = tar.extractfile(tar.getmember(name))
         except KeyError:
             return None
-        extracted = tar.extractfile(info) if info.isreg() else None
         if extracted is None:
             raise IsADirectoryError(f"member '{name}' of {archive.name} is not a regular file")
         return extracted.read()

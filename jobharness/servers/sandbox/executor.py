@@ -3,7 +3,9 @@
 This mirrors the real server's executor: commands run in order under one
 time budget, the first failure stops the run, the result file is read even
 after a failure, and the working directory is saved as a new environment on
-request. What differs is documented on :class:`Executor`.
+request. What ``docker exec`` makes of a command or variables it cannot pass
+on (a NUL byte, an empty name) is reproduced (:func:`exec_refusal`). What
+differs is documented on :class:`Executor`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from jobharness.servers.sandbox import archives, runner
 from jobharness.servers.sandbox.config import CommandSpec, ExecuteConfig
+from jobharness.servers.sandbox.faults import ContainerLoss
 from jobharness.servers.sandbox.options import ServerOptions
 from jobharness.servers.sandbox.responses import AppError
 from jobharness.servers.sandbox.storage import EnvironmentStore
@@ -33,6 +36,9 @@ log = logging.getLogger(__name__)
 UNKNOWN, TIMEOUT, RESULT_NOT_FOUND, RESULT_NOT_UTF8 = -1, -2, -3, -4
 UNKNOWN_ERROR_TEXT = "An unknown error occurred on the sandbox\n"
 OVERLOADED_TEXT = "Sandbox overloaded, retry after a few seconds."
+EXEC_INVALID_TEXT = "exec /usr/bin/bash: invalid argument"
+"""What the real server's ``docker exec`` answers to a command or variable it cannot pass on."""
+EXIT_EXEC_INVALID_COMMAND, EXIT_EXEC_INVALID_ENVIRON = 1, 126
 Started = Callable[[subprocess.Popen[bytes]], None]
 INHERITED_VARIABLES = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR")
 
@@ -46,18 +52,23 @@ def base_environment() -> dict[str, str]:
 
 
 class Slots:
-    """The pool of "containers": at most ``count`` requests execute at once."""
+    """The pool of "containers": at most ``count`` requests execute at once.
 
-    def __init__(self, count: int, wait: float) -> None:
+    A slot comes back ``return_delay`` seconds after its request ends, as a
+    real container comes back once Docker has restarted it.
+    """
+
+    def __init__(self, count: int, wait: float, return_delay: float = 0.0) -> None:
         self.count = count
         self.wait = wait
+        self.return_delay = return_delay
         self._free = threading.BoundedSemaphore(count)
         self._lock = threading.Lock()
         self._in_use = 0
 
     @property
     def in_use(self) -> int:
-        """How many slots are taken now."""
+        """How many slots are taken now (those on their way back included)."""
         return self._in_use
 
     @contextlib.contextmanager
@@ -70,9 +81,49 @@ class Slots:
         try:
             yield
         finally:
-            with self._lock:
-                self._in_use -= 1
-            self._free.release()
+            if self.return_delay > 0:
+                back = threading.Timer(self.return_delay, self._give_back)
+                back.daemon = True
+                back.start()
+            else:
+                self._give_back()
+
+    def _give_back(self) -> None:
+        with self._lock:
+            self._in_use -= 1
+        self._free.release()
+
+
+def docker_environ(environ: dict[str, str]) -> tuple[dict[str, str], bool]:
+    """``environ`` as ``docker exec`` passes it, and whether it can pass it at all.
+
+    Docker hands each variable on as ``NAME=value``, so a name holding ``=``
+    ends at its first ``=`` (``{"A=B": "c"}`` sets ``A`` to ``B=c``). A NUL
+    byte anywhere or an empty name makes every exec fail (exit 126).
+    """
+    passed: dict[str, str] = {}
+    for name, value in environ.items():
+        entry = f"{name}={value}"
+        if "\0" in entry or not name:
+            return {}, False
+        head, _, tail = entry.partition("=")
+        if not head:
+            return {}, False
+        passed[head] = tail
+    return passed, True
+
+
+def exec_refusal(command: str, environ_ok: bool) -> tuple[int, str] | None:
+    """The exit code and stderr of an exec the real server's Docker refuses, or None.
+
+    A NUL byte in the command is exit 1, variables Docker cannot pass exit
+    126, both with ``exec /usr/bin/bash: invalid argument``.
+    """
+    if not environ_ok:
+        return EXIT_EXEC_INVALID_ENVIRON, EXEC_INVALID_TEXT
+    if "\0" in command:
+        return EXIT_EXEC_INVALID_COMMAND, EXEC_INVALID_TEXT
+    return None
 
 
 def read_result(workdir: Path, result_path: str) -> str:
@@ -96,7 +147,9 @@ class Executor:
     killed at once; the process groups a request started are killed when it
     ends (the real server restarts the container after the response); a
     command sent with timeout 0 is cut after ``hard_timeout`` seconds; and no
-    orphan archive is left behind by a failed request.
+    orphan archive is left behind by a failed request. The fault
+    ``container-removed-every=N`` gives every N-th execution the -1 of a
+    container Docker removed under it.
     """
 
     def __init__(self, options: ServerOptions, store: EnvironmentStore, work_root: Path) -> None:
@@ -105,8 +158,11 @@ class Executor:
         self.work_root = work_root
         self.limits = runner.Limits(options.memory_limit, options.cpu_limit, options.process_limit)
         self.groups = runner.ProcessGroups()
-        self.slots = Slots(options.containers, options.wait_for_container)
+        self.slots = Slots(
+            options.containers, options.wait_for_container, options.container_return_delay
+        )
         self.environment = base_environment()
+        self.container_loss = ContainerLoss(options.faults.container_removed_every)
 
     def execute(self, members: list[archives.Member], config: ExecuteConfig) -> dict[str, Any]:
         """Run ``config`` over the environment made of ``members``; the response body."""
@@ -115,7 +171,10 @@ class Executor:
         try:
             start = time.perf_counter()
             archives.extract(members, workdir)
-            status, execution = self._run_commands(config, workdir, started.append)
+            if self.container_loss.next_is_lost():
+                status, execution = UNKNOWN, [lost_container(config.commands[0])]
+            else:
+                status, execution = self._run_commands(config, workdir, started.append)
             result = None
             if config.result_path is not None:
                 try:
@@ -155,11 +214,16 @@ class Executor:
         workdir: Path,
         started: Started,
     ) -> tuple[int, list[dict[str, Any]]]:
-        env = {**self.environment, **config.environ}
+        environ, environ_ok = docker_environ(config.environ)
+        env = {**self.environment, **environ}
         budget: float = self.options.execute_timeout
         execution: list[dict[str, Any]] = []
         for spec in config.commands:
-            entry = self._run_one(spec, min(spec.timeout, budget), workdir, env, started)
+            refusal = exec_refusal(spec.command, environ_ok)
+            if refusal is not None:
+                entry = refused_exec(spec, *refusal)
+            else:
+                entry = self._run_one(spec, min(spec.timeout, budget), workdir, env, started)
             execution.append(entry)
             code = entry["exit_code"]
             if code < 0 and code != TIMEOUT:
@@ -204,3 +268,19 @@ class Executor:
     def stop(self) -> None:
         """Kill every running command's process group (server stop)."""
         self.groups.kill_all()
+
+
+def refused_exec(spec: CommandSpec, exit_code: int, stderr: str) -> dict[str, Any]:
+    """The entry of a command that never started: its exit code and message."""
+    return {
+        "command": spec.command,
+        "exit_code": exit_code,
+        "stdout": "",
+        "stderr": stderr,
+        "time": 0.0,
+    }
+
+
+def lost_container(spec: CommandSpec) -> dict[str, Any]:
+    """The entry of a first command whose container Docker removed: never started, exit -1."""
+    return refused_exec(spec, UNKNOWN, UNKNOWN_ERROR_TEXT)

@@ -3,24 +3,38 @@
 The defaults mirror the real server's settings where it has one
 (``EXECUTE_TIMEOUT`` 10 s, ``WAIT_FOR_CONTAINER_DURATION`` 2 s, ``DOCKER_COUNT``
 20, ``ENVIRONMENT_EXPIRATION`` one day, 100 MB of memory, no process limit).
+Where the real server has a delay that only slows tests down (a container
+comes back to the pool about 11 s after its request), the default is none
+and an option brings it back. Data lives in a temporary directory unless
+``--data-dir`` (or ``--environments-dir``) says where.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jobharness.servers.sandbox.faults import FAULT_NAMES, Faults, fault_option, parse_faults
+
 SANDBOX_VERSION = "3.0.3"
+ENVIRONMENTS = "environments"
 
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """Everything the embedded sandbox server is configured with."""
+    """Everything the embedded sandbox server is configured with.
 
-    environments_dir: Path = Path("environments")
+    ``data_dir`` and ``environments_dir`` are None until the server has
+    chosen them (a temporary directory unless given).
+    """
+
+    data_dir: Path | None = None
+    environments_dir: Path | None = None
     containers: int = 20
     wait_for_container: float = 2.0
+    container_return_delay: float = 0.0
     execute_timeout: float = 10.0
     hard_timeout: float = 300.0
     expiration: float = 86400.0
@@ -29,14 +43,18 @@ class ServerOptions:
     memory_limit: int = 100_000_000
     cpu_limit: int = 300
     process_limit: int = -1
+    runserver: bool = False
+    faults: Faults = field(default_factory=Faults)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ServerOptions:
         """The options parsed by a parser that :func:`add_arguments` set up."""
         return cls(
-            environments_dir=Path(args.environments_dir),
+            data_dir=args.data_dir,
+            environments_dir=args.environments_dir,
             containers=args.containers,
             wait_for_container=args.wait_for_container,
+            container_return_delay=args.container_return_delay,
             execute_timeout=args.execute_timeout,
             hard_timeout=args.hard_timeout,
             expiration=args.expiration,
@@ -45,7 +63,14 @@ class ServerOptions:
             memory_limit=args.memory_limit,
             cpu_limit=args.cpu_limit,
             process_limit=args.process_limit,
+            runserver=args.runserver,
+            faults=parse_faults(args.fault),
         )
+
+    def with_data_dir(self, data_dir: Path) -> ServerOptions:
+        """These options with ``data_dir`` and the environments directory settled (absolute)."""
+        environments = self.environments_dir or data_dir / ENVIRONMENTS
+        return replace(self, data_dir=data_dir.resolve(), environments_dir=environments.resolve())
 
 
 def _positive_int(text: str) -> int:
@@ -62,6 +87,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds of 0 or more, got {text!r}")
+    return value
+
+
 def _limit(text: str) -> int:
     value = int(text)
     if value < -1 or value == 0:
@@ -74,9 +106,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = ServerOptions()
     add = parser.add_argument
     add(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the server's data here, across restarts: stored environments in "
+        "DIR/environments/ (default: a temporary directory removed at stop)",
+    )
+    add(
         "--environments-dir",
-        default=str(d.environments_dir),
-        help="where stored environments live as <uuid>.tgz (default: ./environments)",
+        type=Path,
+        metavar="DIR",
+        help="where stored environments live as <uuid>.tgz (default: environments/ in the "
+        "data directory)",
     )
     add(
         "--containers",
@@ -89,6 +130,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=d.wait_for_container,
         help="seconds an /execute/ request waits for a free slot before a 503 (default 2)",
+    )
+    add(
+        "--container-return-delay",
+        type=_seconds,
+        metavar="SECONDS",
+        default=d.container_return_delay,
+        help="seconds a slot stays taken after its request ends, as the real pool restarts "
+        "a container (about 11 s there; default 0)",
     )
     add(
         "--execute-timeout",
@@ -139,4 +188,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.process_limit,
         help="RLIMIT_NPROC of each command, -1 for none (default); note that it counts every "
         "process of the server's user, and root is exempt",
+    )
+    add(
+        "--runserver",
+        action="store_true",
+        help="answer as the real server does under Django's runserver (its README's way): "
+        "Connection: close on every reply, no keep-alive, and the body of a HEAD reply sent "
+        "as the view made it (the text of a 404)",
+    )
+    add(
+        "--fault",
+        action="append",
+        default=[],
+        type=fault_option,
+        metavar="FAULT",
+        help="reproduce a fault of the real server (repeatable, none by default): "
+        f"{', '.join(FAULT_NAMES)}: every N-th execution finds its container removed "
+        "(status -1, its first command never starts)",
     )

@@ -49,13 +49,21 @@ class Target:
 
 def _start(args: list[str]) -> tuple[EmbeddedServer, Target]:
     server = EmbeddedServer("sandbox", args=args).start()
-    return server, Target(server.url, server.workdir / "environments")
+    return server, Target(server.url, Path(server.info["environments_dir"]))
 
 
 @pytest.fixture(scope="session")
 def sandbox_target() -> Iterator[Target]:
     """The default server, with a fast /usages/ sampling."""
     server, target = _start(["--usage-interval", "0.1"])
+    yield target
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def runserver_target() -> Iterator[Target]:
+    """A server that answers as the real one under Django's runserver (``--runserver``)."""
+    server, target = _start(["--runserver", "--usage-interval", "0.1"])
     yield target
     server.stop()
 

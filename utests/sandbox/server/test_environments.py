@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -139,7 +140,7 @@ def test_failed_requests_leave_no_orphan_archive(sandbox_target, kit):
 def test_expiry_sweep_deletes_old_environments(kit):
     args = ["--expiration", "0.5", "--sweep-interval", "0.1"]
     with EmbeddedServer("sandbox", args=args) as server:
-        directory = server.workdir / "environments"
+        directory = Path(server.info["environments_dir"])
         name = str(uuid.uuid4())
         (directory / f"{name}.tgz").write_bytes(kit.make_tgz({"a": b"a"}))
         url = f"{server.url}/environments/{name}/"

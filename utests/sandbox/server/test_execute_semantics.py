@@ -151,3 +151,39 @@ def test_hyphen_ignores_a_timeout(sandbox_target):
     body = sandbox_target.run({"commands": [{"command": "-sleep 5", "timeout": 0.2}, "echo after"]})
     assert body["status"] == 0
     assert [e["exit_code"] for e in body["execution"]] == [-2, 0]
+
+
+# -- what the real server's docker exec makes of odd commands and variables --------------------
+
+EXEC_INVALID = "exec /usr/bin/bash: invalid argument"
+
+
+def test_a_nul_byte_in_a_command_is_exit_1_not_a_500(sandbox_target):
+    body = sandbox_target.run({"commands": ["echo a\u0000b", "echo never"]})
+    assert body["status"] == 1
+    assert [(e["command"], e["exit_code"]) for e in body["execution"]] == [("echo a\u0000b", 1)]
+    assert (body["execution"][0]["stdout"], body["execution"][0]["stderr"]) == ("", EXEC_INVALID)
+    ignored = sandbox_target.run({"commands": ["-echo a\u0000b", "echo after"]})
+    assert ignored["status"] == 0
+    assert [e["exit_code"] for e in ignored["execution"]] == [1, 0]
+
+
+@pytest.mark.parametrize(
+    "environ", [{"BAD": "a\u0000b"}, {"": "empty name"}, {"N\u0000UL": "x"}, {"OK": "1", "": "x"}]
+)
+def test_an_environ_docker_cannot_pass_gives_126(sandbox_target, environ):
+    body = sandbox_target.run({"commands": ["touch ran", "echo never"], "environ": environ})
+    assert body["status"] == 126
+    assert [(e["command"], e["exit_code"]) for e in body["execution"]] == [("touch ran", 126)]
+    assert body["execution"][0]["stderr"] == EXEC_INVALID
+    hyphens = sandbox_target.run({"commands": ["-touch ran", "-ls"], "environ": environ})
+    assert hyphens["status"] == 0
+    assert [e["exit_code"] for e in hyphens["execution"]] == [126, 126]
+
+
+def test_an_environ_name_with_an_equals_sign_runs_as_docker_passes_it(sandbox_target):
+    body = sandbox_target.run(
+        {"commands": ['printf "%s|%s" "$A" "$C"'], "environ": {"A=B": "c", "C": "d=e"}}
+    )
+    assert body["status"] == 0
+    assert body["execution"][0]["stdout"] == "B=c|d=e"  # "A=B=c": the name ends at the first "="

@@ -77,6 +77,7 @@ def test_full_pool_answers_503_then_recovers(tight_target):
             assert time.monotonic() < deadline, "the first request never started"
         response = tight_target.execute({"commands": ["true"]})
         assert response.status_code == 503
+        assert response.reason == "Service Unavailable"
         assert response.text == "Sandbox overloaded, retry after a few seconds."
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     finally:

@@ -89,3 +89,44 @@ def test_head_on_json_routes_has_the_get_headers_and_no_body(sandbox_target, pat
 def test_host_header_is_not_checked(sandbox_target):
     response = sandbox_target.get("specifications/", headers={"Host": "localhost"})
     assert response.status_code == 200
+
+
+def test_status_lines_carry_the_standard_reason_phrases(sandbox_target):
+    """The real server says ``404 Not Found``, never werkzeug's ``404 NOT FOUND``."""
+    missing = f"environments/{uuid.uuid4()}/"
+    answers = [
+        (requests.get(f"{sandbox_target.url}/{missing}", timeout=10), "Not Found"),
+        (requests.get(f"{sandbox_target.url}/nothing/", timeout=10), "Not Found"),
+        (sandbox_target.execute({"commands": []}), "Bad Request"),
+        (requests.get(f"{sandbox_target.url}/execute/", timeout=10), "Method Not Allowed"),
+        (
+            sandbox_target.execute({"commands": [{"command": "x", "bad": 1}]}),
+            "Internal Server Error",
+        ),
+        (sandbox_target.get("specifications/"), "OK"),
+    ]
+    assert [response.reason for response, _ in answers] == [reason for _, reason in answers]
+
+
+def test_every_embedded_http_server_says_the_standard_phrase():
+    """make_http_server serves every backend's app (sandbox, saltant): it fixes the phrase once."""
+    import threading
+
+    from jobharness.servers.base import make_http_server
+
+    def app(environ, start_response):
+        status = environ["PATH_INFO"].strip("/").replace("-", " ")
+        start_response(status, [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = make_http_server("127.0.0.1", 0, app, threads=2)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        sent = ["404-NOT-FOUND", "503-SERVICE-UNAVAILABLE", "418-teapot", "299-Odd", "200-OK"]
+        reasons = [requests.get(f"{base}/{status}/", timeout=10).reason for status in sent]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert reasons == ["Not Found", "Service Unavailable", "I'm a Teapot", "Odd", "OK"]
