@@ -20,6 +20,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # Modules that provide the built-in backends' hooks, in the order they are listed.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     # each backend adds its line here, e.g. "jobharness.servers.sandbox",
+    "jobharness.servers.densefog",
     "jobharness.servers.harp",
     "jobharness.servers.harpd",
     "jobharness.servers.sandbox",

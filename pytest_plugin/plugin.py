@@ -6,6 +6,7 @@ plugin module of its own, listed here.
 
 pytest_plugins = [
     "pytest_plugin._common",
+    "pytest_plugin.densefog",
     "pytest_plugin.harp",
     "pytest_plugin.saltant",
     "pytest_plugin.sandbox",

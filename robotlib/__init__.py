@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from jobharness.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from robotlib.densefog import DensefogLibrary
     from robotlib.harp import HarpLibrary
     from robotlib.jobs import JobLibrary
     from robotlib.saltant import SaltantLibrary
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "DensefogLibrary": "robotlib.densefog",
         "HarpLibrary": "robotlib.harp",
         "JobLibrary": "robotlib.jobs",
         "SaltantLibrary": "robotlib.saltant",
@@ -27,4 +29,4 @@ __getattr__, __dir__ = lazy_exports(
     },
 )
 
-__all__ = ["HarpLibrary", "JobLibrary", "SaltantLibrary", "SandboxLibrary"]
+__all__ = ["DensefogLibrary", "HarpLibrary", "JobLibrary", "SaltantLibrary", "SandboxLibrary"]
