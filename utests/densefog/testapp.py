@@ -79,7 +79,17 @@ def unserialisable(request: ActionRequest) -> Any:
     return {"thing": object.__new__(type("Opaque", (), {"__slots__": ()}))}
 
 
+def hold_instance(request: ActionRequest) -> dict[str, Any]:
+    """Set an instance's status directly (``{instanceId, status}``): keep it busy, or free it."""
+    request.db.execute(
+        "UPDATE instance SET status = ? WHERE id = ?",
+        [str(request.params["status"]), str(request.params["instanceId"])],
+    )
+    return {}
+
+
 ACTIONS = {
+    "HoldInstance": hold_instance,
     "Ping": ping,
     "RunJob": run_job,
     "Fail": fail,

@@ -133,6 +133,18 @@ class Database:
             else:
                 connection.commit()
 
+    def close_thread(self) -> None:
+        """Close the calling thread's connection, if it has one (a thread about to end)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            return
+        self._local.connection = None
+        with self._lock:
+            if connection in self._all:
+                self._all.remove(connection)
+        with contextlib.suppress(Exception):
+            connection.close()
+
     def setup(self, statements: Sequence[str]) -> None:
         """Run DDL statements (``CREATE TABLE IF NOT EXISTS ...``)."""
         for statement in statements:

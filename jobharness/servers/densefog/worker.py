@@ -120,6 +120,7 @@ class Worker:
         except Exception:
             log.exception("job %s broke the worker thread; its row may stay running", job_id)
         finally:
+            self.db.close_thread()  # every job has threads of its own: close their connections
             self._slots.release()
 
     def _claim(self, job_id: str) -> dict[str, Any] | None:
@@ -192,6 +193,8 @@ class Worker:
                 future.set_result(function(params, **kwargs))
             except BaseException as exc:
                 future.set_exception(exc)
+            finally:
+                self.db.close_thread()
 
         threading.Thread(target=call, name="densefog-attempt", daemon=True).start()
         try:

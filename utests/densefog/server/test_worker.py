@@ -16,6 +16,7 @@ from jobharness.jobs import JobState, wait_for
 from jobharness.servers.densefog.jobs import JobStore
 from jobharness.servers.densefog.store import Database
 from jobharness.servers.densefog.worker import Worker, WorkerOptions
+from jobharness.targets import Target
 from pytest_plugin._common import open_target
 
 from ..helpers import APP
@@ -128,3 +129,34 @@ def test_retries_through_the_service(densefog_server: object) -> None:
         job = client.submit("RunJob", {"job": "AlwaysFail", "tryMax": 2, "tryPeriod": 1})
         result = job.wait(30)
     assert result.state is JobState.FAILED and job.trys == 2
+
+
+def test_jobs_do_not_leave_database_connections_behind(mariadb_server: Target) -> None:
+    """Every job runs on threads of its own; their connections close with them."""
+    import pymysql
+
+    dsn = parse_dsn(str(mariadb_server.info["job_table"]))
+
+    def connected() -> int:
+        with (
+            pymysql.connect(
+                host=dsn.host, port=dsn.port, user=dsn.user, password=dsn.password or ""
+            ) as admin,
+            admin.cursor() as cursor,
+        ):
+            cursor.execute("SHOW STATUS LIKE 'Threads_connected'")
+            return int(cursor.fetchone()[1])
+
+    def jobs(count: int) -> None:
+        for _ in range(count):
+            made = client.create_resources("instance", count=1, name="leak-check")
+            made.resources.wait(30)
+            assert made.job is not None
+            made.job.wait(30)
+
+    with densefog_client(mariadb_server) as client:
+        jobs(12)  # the service's request threads open their (lasting) connections
+        before = connected()
+        jobs(12)
+        after = connected()
+    assert after - before < 6, f"{after - before} more connections after 12 more jobs"
