@@ -25,6 +25,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "jobharness.servers.harpd",
     "jobharness.servers.sandbox",
     "jobharness.servers.saltant",
+    "jobharness.servers.sshd",
 )
 
 

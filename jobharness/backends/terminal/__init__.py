@@ -1,0 +1,146 @@
+"""The terminal backend: commands, background jobs and copies on local and ssh targets.
+
+>>> from jobharness.backends.terminal import SshHop, Terminal, sudo      # doctest: +SKIP
+>>> with Terminal([SshHop("10.0.0.5", user="t", key_file="id", known_hosts="kh"),
+...                sudo("secret")]) as t:                                 # doctest: +SKIP
+...     status, out, err = t.run("id -u")                                 # doctest: +SKIP
+
+A route is data (:mod:`.spec`, crl's names in :mod:`.shells`, dicts in
+:mod:`.shelldicts`); a :class:`Terminal` logs in once per route and runs
+everything through that connection. See ``docs/terminal.md``.
+
+Everything here is imported on first use (see :mod:`jobharness.lazy`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jobharness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from jobharness.backends.terminal.channel import Channel
+    from jobharness.backends.terminal.client import Terminal
+    from jobharness.backends.terminal.connection import LocalLink, SshMaster
+    from jobharness.backends.terminal.errors import (
+        AuthRefused,
+        CommandError,
+        CommandFailed,
+        CommandTimedOut,
+        HostKeyChanged,
+        HostKeyError,
+        HostKeyUnknown,
+        NeedsInteractiveSession,
+        SessionBroken,
+        TerminalError,
+        TerminalUnreachable,
+        TransferFailed,
+    )
+    from jobharness.backends.terminal.job import TerminalJob
+    from jobharness.backends.terminal.plan import Plan, plan_route
+    from jobharness.backends.terminal.prompthops import (
+        kubernetes,
+        namespace,
+        nested_ssh,
+        python,
+        su,
+        sudo,
+    )
+    from jobharness.backends.terminal.results import CommandResult
+    from jobharness.backends.terminal.shelldicts import hop_from_dict
+    from jobharness.backends.terminal.spec import (
+        Answer,
+        Hop,
+        HostKeyPolicy,
+        LocalShell,
+        PromptHop,
+        Route,
+        SshHop,
+        route,
+    )
+    from jobharness.backends.terminal.target import TERMINAL_TARGET, target_hop, terminal_client
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Answer": "jobharness.backends.terminal.spec",
+        "AuthRefused": "jobharness.backends.terminal.errors",
+        "Channel": "jobharness.backends.terminal.channel",
+        "CommandError": "jobharness.backends.terminal.errors",
+        "CommandFailed": "jobharness.backends.terminal.errors",
+        "CommandResult": "jobharness.backends.terminal.results",
+        "CommandTimedOut": "jobharness.backends.terminal.errors",
+        "Hop": "jobharness.backends.terminal.spec",
+        "hop_from_dict": "jobharness.backends.terminal.shelldicts",
+        "HostKeyChanged": "jobharness.backends.terminal.errors",
+        "HostKeyError": "jobharness.backends.terminal.errors",
+        "HostKeyPolicy": "jobharness.backends.terminal.spec",
+        "HostKeyUnknown": "jobharness.backends.terminal.errors",
+        "kubernetes": "jobharness.backends.terminal.prompthops",
+        "LocalLink": "jobharness.backends.terminal.connection",
+        "LocalShell": "jobharness.backends.terminal.spec",
+        "namespace": "jobharness.backends.terminal.prompthops",
+        "NeedsInteractiveSession": "jobharness.backends.terminal.errors",
+        "nested_ssh": "jobharness.backends.terminal.prompthops",
+        "Plan": "jobharness.backends.terminal.plan",
+        "plan_route": "jobharness.backends.terminal.plan",
+        "PromptHop": "jobharness.backends.terminal.spec",
+        "python": "jobharness.backends.terminal.prompthops",
+        "Route": "jobharness.backends.terminal.spec",
+        "route": "jobharness.backends.terminal.spec",
+        "SessionBroken": "jobharness.backends.terminal.errors",
+        "SshHop": "jobharness.backends.terminal.spec",
+        "SshMaster": "jobharness.backends.terminal.connection",
+        "su": "jobharness.backends.terminal.prompthops",
+        "sudo": "jobharness.backends.terminal.prompthops",
+        "target_hop": "jobharness.backends.terminal.target",
+        "Terminal": "jobharness.backends.terminal.client",
+        "terminal_client": "jobharness.backends.terminal.target",
+        "TERMINAL_TARGET": "jobharness.backends.terminal.target",
+        "TerminalError": "jobharness.backends.terminal.errors",
+        "TerminalJob": "jobharness.backends.terminal.job",
+        "TerminalUnreachable": "jobharness.backends.terminal.errors",
+        "TransferFailed": "jobharness.backends.terminal.errors",
+    },
+)
+
+__all__ = [
+    "TERMINAL_TARGET",
+    "Answer",
+    "AuthRefused",
+    "Channel",
+    "CommandError",
+    "CommandFailed",
+    "CommandResult",
+    "CommandTimedOut",
+    "Hop",
+    "HostKeyChanged",
+    "HostKeyError",
+    "HostKeyPolicy",
+    "HostKeyUnknown",
+    "LocalLink",
+    "LocalShell",
+    "NeedsInteractiveSession",
+    "Plan",
+    "PromptHop",
+    "Route",
+    "SessionBroken",
+    "SshHop",
+    "SshMaster",
+    "Terminal",
+    "TerminalError",
+    "TerminalJob",
+    "TerminalUnreachable",
+    "TransferFailed",
+    "hop_from_dict",
+    "kubernetes",
+    "namespace",
+    "nested_ssh",
+    "plan_route",
+    "python",
+    "route",
+    "su",
+    "sudo",
+    "target_hop",
+    "terminal_client",
+]

@@ -1,0 +1,90 @@
+"""Fixtures of the terminal utests: an embedded sshd per session (per xdist worker), terminals.
+
+The sshd is jobharness's own embedded server (``jobharness serve sshd``)
+started through the target machinery, as the pytest plugin will start it:
+its own host key, configuration and free port, the test account by key
+and by password. The ssh tests are skipped, with the reason, when OpenSSH
+is not installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from jobharness.backends.terminal import (
+    TERMINAL_TARGET,
+    LocalShell,
+    SshHop,
+    Terminal,
+    target_hop,
+)
+from jobharness.settings import resolve
+from jobharness.targets import Target, open_target
+
+from .helpers import missing_openssh
+
+
+@pytest.fixture(scope="session")
+def sshd_target() -> Iterator[Target]:
+    """The session's embedded sshd (never a configured host: tests read its log)."""
+    reason = missing_openssh()
+    if reason:
+        pytest.skip(reason)
+    settings = {setting.name: resolve(setting, environ={}) for setting in TERMINAL_TARGET.settings}
+    target = open_target(TERMINAL_TARGET, settings)
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="session")
+def key_hop(sshd_target: Target) -> SshHop:
+    """The ssh hop to the sshd as the test account, by key, host key checked strictly."""
+    return target_hop(sshd_target)
+
+
+@pytest.fixture(scope="session")
+def password_hop(sshd_target: Target) -> SshHop:
+    """The same hop by password (skipped when the account has none: not run as root)."""
+    if not sshd_target.info.get("password"):
+        pytest.skip("the sshd's account has no password (password logins need root)")
+    return target_hop(sshd_target, use_password=True)
+
+
+@pytest.fixture(scope="session")
+def remote(key_hop: SshHop) -> Iterator[Terminal]:
+    """A terminal to the sshd shared by the session's tests (one login)."""
+    with Terminal(key_hop, default_timeout=30) as terminal:
+        yield terminal
+
+
+@pytest.fixture
+def local() -> Iterator[Terminal]:
+    """A terminal on this machine."""
+    with Terminal(LocalShell(), default_timeout=30) as terminal:
+        yield terminal
+
+
+@pytest.fixture(params=["local", "ssh"])
+def anywhere(request: pytest.FixtureRequest) -> Terminal:
+    """Each test runs on a local terminal and on the sshd."""
+    fixture = "local" if request.param == "local" else "remote"
+    terminal: Terminal = request.getfixturevalue(fixture)
+    return terminal
+
+
+@pytest.fixture
+def sshd_terminal_factory(key_hop: SshHop) -> Iterator[Callable[..., Terminal]]:
+    """Fresh terminals to the sshd (each logs in once), closed at the end of the test."""
+    made: list[Terminal] = []
+
+    def make(*hops: Any, **options: Any) -> Terminal:
+        terminal = Terminal(list(hops) or key_hop, **{"default_timeout": 30, **options})
+        made.append(terminal)
+        return terminal
+
+    yield make
+    for terminal in made:
+        terminal.close()
