@@ -7,7 +7,10 @@
 
 A route is data (:mod:`.spec`, crl's names in :mod:`.shells`, dicts in
 :mod:`.shelldicts`); a :class:`Terminal` logs in once per route and runs
-everything through that connection. See ``docs/terminal.md``.
+everything through that connection (crl's shell names, ``SshShell`` ...,
+build routes too). A :class:`RunnerTerminal` starts a
+Python agent at the end of a route and calls remote code through proxies
+(crl.interactivesessions' remote runner). See ``docs/terminal.md``.
 
 Everything here is imported on first use (see :mod:`jobharness.lazy`).
 """
@@ -19,6 +22,17 @@ from typing import TYPE_CHECKING
 from jobharness.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from jobharness.backends.terminal.agentjob import RemoteCall
+    from jobharness.backends.terminal.agentlink import LinkSettings
+    from jobharness.backends.terminal.agentstream import (
+        AgentStarter,
+        LinkPython,
+        LocalPython,
+        PtyPython,
+        RoutePython,
+        bootstrap_line,
+    )
+    from jobharness.backends.terminal.autorunner import AutoRunnerTerminal
     from jobharness.backends.terminal.channel import Channel
     from jobharness.backends.terminal.client import Terminal
     from jobharness.backends.terminal.connection import LocalLink, SshMaster
@@ -46,8 +60,32 @@ if TYPE_CHECKING:
         su,
         sudo,
     )
+    from jobharness.backends.terminal.proxies import RecursiveProxy, RemoteMethod, RemoteProxy
     from jobharness.backends.terminal.results import CommandResult
+    from jobharness.backends.terminal.runner import HandledValue, RunnerTerminal
+    from jobharness.backends.terminal.runner_errors import (
+        InvalidProxySession,
+        RemoteError,
+        RemoteTimeout,
+        RunnerException,
+        RunnerTerminalSessionBroken,
+        RunnerTerminalSessionClosed,
+        RunnerTerminalUnableToDeserialize,
+        UnableToDeserialize,
+    )
     from jobharness.backends.terminal.shelldicts import hop_from_dict
+    from jobharness.backends.terminal.shells import (
+        BashShell,
+        DefaultSshShell,
+        KeyAuthenticatedSshShell,
+        KubernetesShell,
+        NamespaceShell,
+        PythonShell,
+        RawPythonShell,
+        RemoteShell,
+        SshShell,
+        SudoShell,
+    )
     from jobharness.backends.terminal.spec import (
         Answer,
         Hop,
@@ -63,6 +101,38 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "RunnerTerminal": "jobharness.backends.terminal.runner",
+        "HandledValue": "jobharness.backends.terminal.runner",
+        "AutoRunnerTerminal": "jobharness.backends.terminal.autorunner",
+        "RemoteProxy": "jobharness.backends.terminal.proxies",
+        "RecursiveProxy": "jobharness.backends.terminal.proxies",
+        "RemoteMethod": "jobharness.backends.terminal.proxies",
+        "RemoteCall": "jobharness.backends.terminal.agentjob",
+        "RunnerException": "jobharness.backends.terminal.runner_errors",
+        "RemoteTimeout": "jobharness.backends.terminal.runner_errors",
+        "RunnerTerminalSessionBroken": "jobharness.backends.terminal.runner_errors",
+        "RunnerTerminalSessionClosed": "jobharness.backends.terminal.runner_errors",
+        "UnableToDeserialize": "jobharness.backends.terminal.runner_errors",
+        "RunnerTerminalUnableToDeserialize": "jobharness.backends.terminal.runner_errors",
+        "InvalidProxySession": "jobharness.backends.terminal.runner_errors",
+        "RemoteError": "jobharness.backends.terminal.runner_errors",
+        "LinkSettings": "jobharness.backends.terminal.agentlink",
+        "AgentStarter": "jobharness.backends.terminal.agentstream",
+        "LocalPython": "jobharness.backends.terminal.agentstream",
+        "LinkPython": "jobharness.backends.terminal.agentstream",
+        "RoutePython": "jobharness.backends.terminal.agentstream",
+        "PtyPython": "jobharness.backends.terminal.agentstream",
+        "bootstrap_line": "jobharness.backends.terminal.agentstream",
+        "BashShell": "jobharness.backends.terminal.shells",
+        "DefaultSshShell": "jobharness.backends.terminal.shells",
+        "KeyAuthenticatedSshShell": "jobharness.backends.terminal.shells",
+        "KubernetesShell": "jobharness.backends.terminal.shells",
+        "NamespaceShell": "jobharness.backends.terminal.shells",
+        "PythonShell": "jobharness.backends.terminal.shells",
+        "RawPythonShell": "jobharness.backends.terminal.shells",
+        "RemoteShell": "jobharness.backends.terminal.shells",
+        "SshShell": "jobharness.backends.terminal.shells",
+        "SudoShell": "jobharness.backends.terminal.shells",
         "Answer": "jobharness.backends.terminal.spec",
         "AuthRefused": "jobharness.backends.terminal.errors",
         "Channel": "jobharness.backends.terminal.channel",
@@ -106,32 +176,64 @@ __getattr__, __dir__ = lazy_exports(
 
 __all__ = [
     "TERMINAL_TARGET",
+    "AgentStarter",
     "Answer",
     "AuthRefused",
+    "AutoRunnerTerminal",
+    "BashShell",
     "Channel",
     "CommandError",
     "CommandFailed",
     "CommandResult",
     "CommandTimedOut",
+    "DefaultSshShell",
+    "HandledValue",
     "Hop",
     "HostKeyChanged",
     "HostKeyError",
     "HostKeyPolicy",
     "HostKeyUnknown",
+    "InvalidProxySession",
+    "KeyAuthenticatedSshShell",
+    "KubernetesShell",
+    "LinkPython",
+    "LinkSettings",
     "LocalLink",
+    "LocalPython",
     "LocalShell",
+    "NamespaceShell",
     "NeedsInteractiveSession",
     "Plan",
     "PromptHop",
+    "PtyPython",
+    "PythonShell",
+    "RawPythonShell",
+    "RecursiveProxy",
+    "RemoteCall",
+    "RemoteError",
+    "RemoteMethod",
+    "RemoteProxy",
+    "RemoteShell",
+    "RemoteTimeout",
     "Route",
+    "RoutePython",
+    "RunnerException",
+    "RunnerTerminal",
+    "RunnerTerminalSessionBroken",
+    "RunnerTerminalSessionClosed",
+    "RunnerTerminalUnableToDeserialize",
     "SessionBroken",
     "SshHop",
     "SshMaster",
+    "SshShell",
+    "SudoShell",
     "Terminal",
     "TerminalError",
     "TerminalJob",
     "TerminalUnreachable",
     "TransferFailed",
+    "UnableToDeserialize",
+    "bootstrap_line",
     "hop_from_dict",
     "kubernetes",
     "namespace",
