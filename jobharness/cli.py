@@ -1,4 +1,4 @@
-"""The ``jobharness`` command: ``serve <backend>`` and ``doctor``."""
+"""The ``jobharness`` command: ``serve <backend>``, ``fault-proxy`` and ``doctor``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from jobharness import __version__
+from jobharness import __version__, faultproxy_cli
 from jobharness.errors import JobHarnessError
 from jobharness.plugins import ServerSpec, servers
 from jobharness.servers.base import EmbeddedServer, add_server_arguments
@@ -38,6 +38,14 @@ def build_parser(specs: dict[str, ServerSpec]) -> argparse.ArgumentParser:
         add_server_arguments(sub)
         spec.add_arguments(sub)
         sub.set_defaults(run=spec.run)
+    proxy = commands.add_parser(
+        "fault-proxy",
+        help="a TCP proxy on 127.0.0.1 that injects faults (resets, stalls, 5xx ...)",
+        description=faultproxy_cli.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    faultproxy_cli.add_arguments(proxy)
+    proxy.set_defaults(run=faultproxy_cli.run)
     doctor = commands.add_parser("doctor", help="check the installation and every embedded server")
     doctor.add_argument("--no-servers", action="store_true", help="skip starting the servers")
     return parser

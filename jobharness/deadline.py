@@ -26,13 +26,16 @@ from jobharness.errors import ConfigurationError
 
 SLEEP_SLICE = 0.05
 """The longest single sleep of :meth:`Deadline.sleep`, so signals can cut in."""
+MAX_TIMEOUT = 366 * 24 * 3600.0
+"""The longest duration a user may give (a year): more is a typo, and overflows OS timers."""
 
 
 def parse_timeout(value: Any, what: str = "timeout") -> float:
     """Seconds from a number, a ``timedelta`` or a numeric string; a clear error otherwise.
 
-    Refused: negative, NaN or infinite values, booleans, and anything that is
-    not a duration. ``what`` names the parameter in the message.
+    Refused: negative, NaN or infinite values, more than :data:`MAX_TIMEOUT`,
+    booleans, and anything that is not a duration. ``what`` names the
+    parameter in the message.
     """
     seconds: float
     if isinstance(value, bool):
@@ -40,7 +43,10 @@ def parse_timeout(value: Any, what: str = "timeout") -> float:
     elif isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
     elif isinstance(value, str):
         try:
             seconds = float(value.strip())
@@ -50,9 +56,19 @@ def parse_timeout(value: Any, what: str = "timeout") -> float:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0:
         raise ConfigurationError(
-            f"{what} must be a finite duration of 0 seconds or more, got {value!r}"
+            f"{what} must be a finite duration of 0 seconds or more, got {_shown(value)}"
+        )
+    if seconds > MAX_TIMEOUT:
+        raise ConfigurationError(
+            f"{what} must be at most {MAX_TIMEOUT:g} seconds (a year), got {_shown(value)}"
         )
     return seconds
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, shortened: a message never carries a huge argument whole."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Deadline:

@@ -99,6 +99,31 @@ class TargetSpec:
         }
 
 
+class TargetInfo(dict[str, Any]):
+    """A target's ``info``: a plain dict whose repr masks the secrets.
+
+    pytest shows the repr of what an assertion touched, and Robot logs
+    return values at TRACE: neither may show a token.
+    """
+
+    def __init__(self, data: Mapping[str, Any], secrets: Sequence[str] = ()) -> None:
+        super().__init__(data)
+        self._secret_keys = tuple(secrets)
+
+    def shown(self) -> dict[str, Any]:
+        """A copy with secret values masked and URL credentials redacted."""
+        known = {str(value) for key, value in self.items() if key in self._secret_keys and value}
+        return {
+            key: MASK if key in self._secret_keys else redact(str(value), known)
+            for key, value in self.items()
+        }
+
+    def __repr__(self) -> str:
+        return repr(self.shown())
+
+    __str__ = __repr__
+
+
 @dataclass
 class Target(Closing):
     """Where a backend's clients go, and the embedded servers started for it (if any).
@@ -139,12 +164,14 @@ class Target(Closing):
             raise ConfigurationError(f"the {self.backend} target has no URL")
         return url
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "info" and not isinstance(value, TargetInfo):
+            value = TargetInfo(value, self.spec.secrets)
+        super().__setattr__(name, value)
+
     def shown(self) -> dict[str, Any]:
         """``info`` with secrets masked and URL credentials redacted."""
-        return {
-            key: MASK if key in self.spec.secrets else redact(str(value))
-            for key, value in self.info.items()
-        }
+        return TargetInfo(self.info, self.spec.secrets).shown()
 
     def describe(self) -> str:
         """One line for report headers and logs: where the target is, and why."""

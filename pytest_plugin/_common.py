@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import textwrap
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,7 @@ from jobharness.cleanup import CLEANUP_TIMEOUT, Cleanable, CleanupReport, clean_
 from jobharness.deadline import parse_timeout
 from jobharness.errors import JobHarnessError
 from jobharness.jobs import DEFAULT_TIMEOUT, Job
+from jobharness.redaction import live_secrets, mask_values, url_secrets
 from jobharness.settings import Resolved, Setting, resolve
 
 if TYPE_CHECKING:
@@ -68,8 +71,13 @@ def __getattr__(name: str) -> Any:
 # -- settings -------------------------------------------------------------------------------
 
 
+_DECLARED: dict[str, Setting] = {}
+"""Every setting declared by a backend plugin (declarations only: the values stay in config)."""
+
+
 def add_setting(parser: pytest.Parser, setting: Setting) -> None:
     """Declare ``setting`` as a CLI option in the jobharness group and as an ini option."""
+    _DECLARED[setting.name] = setting
     sources = [f"ini {setting.name}"] + [f"env {name}" for name in setting.env]
     group = parser.getgroup(GROUP, "jobharness: remote jobs")
     group.addoption(
@@ -209,8 +217,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_setting(parser, CLEANUP)
 
 
+def _terminate_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``jobharness`` marker."""
+    """Register the ``jobharness`` marker; make SIGTERM stop a run as Ctrl-C does.
+
+    pytest dies on SIGTERM without running a teardown, so the jobs of the
+    running test would stay running on their server. Unless someone else
+    handles SIGTERM already, it raises KeyboardInterrupt: teardowns run and
+    clean up.
+    """
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
     config.addinivalue_line(
         "markers",
         "jobharness(timeout=None): per-test jobharness settings; timeout is the wait timeout in s",
@@ -219,12 +242,58 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Add the test's jobs, with their states and output, to a failing test's report."""
+    """Add the test's jobs, with their states and output, to a failing test's report.
+
+    Then mask every secret the run knows in the report (see :func:`scrub_report`).
+    """
     report = yield
     jobs = [thing for thing in item.stash.get(_ITEMS, []) if isinstance(thing, Job)]
     if report.failed and jobs and report.when == "call":
         report.sections.append(("jobharness jobs", "\n".join(_describe(job) for job in jobs)))
+    scrub_report(report, known_secrets(item.config))
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """Mask the run's secrets in a collection error too."""
+    report = yield
+    scrub_report(report, known_secrets(collector.config))
+    return report
+
+
+def known_secrets(config: pytest.Config) -> set[str]:
+    """Every secret this run knows: secret settings, URL passwords, what live clients hold."""
+    found = live_secrets()
+    for setting in _DECLARED.values():
+        try:
+            value = get_setting(config, setting).value
+        except (ValueError, KeyError):  # an option of a plugin that is not loaded here
+            continue
+        if value:
+            found |= {value} if setting.secret else url_secrets(value)
+    return found
+
+
+def scrub_report(report: pytest.CollectReport | pytest.TestReport, secrets: set[str]) -> None:
+    """Mask ``secrets`` in a report: the traceback (locals included), sections, properties.
+
+    pytest prints a report, and writes it into JUnit XML, from these fields;
+    a traceback that holds a secret is kept as its text with the secret masked.
+    """
+    if not secrets:
+        return
+    longrepr = report.longrepr
+    if longrepr is not None and not isinstance(longrepr, tuple):
+        text = str(longrepr)
+        if any(secret in text for secret in secrets):
+            report.longrepr = mask_values(text, secrets)
+    report.sections = [(title, mask_values(body, secrets)) for title, body in report.sections]
+    if isinstance(report, pytest.TestReport):
+        report.user_properties = [
+            (name, mask_values(value, secrets) if isinstance(value, str) else value)
+            for name, value in report.user_properties
+        ]
 
 
 def _describe(job: Job) -> str:
@@ -254,7 +323,9 @@ __all__ = [
     "caller_id",
     "get_setting",
     "header_lines",
+    "known_secrets",
     "open_target",
     "renamed_fixture",
+    "scrub_report",
     "wait_timeout",
 ]

@@ -8,6 +8,7 @@ from robot.api.deco import library
 
 from jobharness.jobs import DEFAULT_TIMEOUT
 from robotlib._core.context import LibraryContext
+from robotlib._core.conversions import LibraryDuration
 from robotlib._core.jobs import ResultKeywords, StateKeywords, WaitKeywords
 from robotlib._core.library import ComponentLibrary
 
@@ -46,7 +47,7 @@ class JobLibrary(ComponentLibrary):
     | Job Should Have Succeeded | ${job}       |            |           |
     """
 
-    def __init__(self, timeout: timedelta = timedelta(seconds=DEFAULT_TIMEOUT)) -> None:
+    def __init__(self, timeout: LibraryDuration = timedelta(seconds=DEFAULT_TIMEOUT)) -> None:
         """``timeout`` is the default of every wait."""
         context = LibraryContext("job", timeout=timeout)
         super().__init__(

@@ -24,6 +24,9 @@ from types import TracebackType
 
 from jobharness.deadline import Deadline
 
+WATCHDOG_NAP = 3600.0
+"""The longest the watchdog sleeps at once; it checks again afterwards."""
+
 
 class SocketGuard:
     """Shuts down the sockets attached to it once ``deadline`` passes, unless closed before.
@@ -144,7 +147,8 @@ class _Watchdog:
                     continue
                 delay = self._heap[0][0] - time.monotonic()
                 if delay > 0:
-                    self._wake.wait(delay)
+                    # capped: an OS timer overflows on a far deadline (and the thread would die)
+                    self._wake.wait(min(delay, WATCHDOG_NAP))
                     continue
                 guard = heapq.heappop(self._heap)[2]
                 self._live.discard(id(guard))

@@ -31,7 +31,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from jobharness.deadline import Deadline, describe_limit, request_deadline
+from jobharness.checks import url_problem, verify_option, whole_number
+from jobharness.deadline import Deadline, describe_limit, parse_timeout, request_deadline
 from jobharness.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -44,7 +45,7 @@ from jobharness.errors import (
     TLSFailed,
     TransportError,
 )
-from jobharness.redaction import Redactor, snippet
+from jobharness.redaction import Redactor, redact_url, snippet, url_secrets
 from jobharness.resources import Closing
 from jobharness.transport import guard
 from jobharness.transport.retry import (
@@ -63,6 +64,7 @@ __all__ = [
     "default_error",
     "make_session",
     "normalize_base_url",
+    "url_problem",
 ]
 
 log = logging.getLogger("jobharness.http")
@@ -154,12 +156,18 @@ def make_session(
 
 
 def normalize_base_url(url: str, server_name: str = "server") -> str:
-    """``url`` with exactly one trailing slash; a ConfigurationError if it is not absolute."""
-    if not isinstance(url, str) or not url or "://" not in url:
+    """``url`` with exactly one trailing slash; a ConfigurationError if it is not usable.
+
+    It must be an absolute ``http://`` or ``https://`` URL with a host and,
+    if it names one, a port from 1 to 65535.
+    """
+    problem = url_problem(url)
+    if problem:
+        shown = redact_url(url) if isinstance(url, str) else f"{type(url).__name__} {url!r}"
         raise ConfigurationError(
-            f"{server_name} URL must be absolute (http://host:port/...), got {url!r}"
+            f"{server_name} URL must be absolute (http://host:port/...); {problem}: {shown[:200]}"
         )
-    return url.rstrip("/") + "/"
+    return url.strip().rstrip("/") + "/"
 
 
 def default_error(response: requests.Response, message: str) -> ServerError:
@@ -196,14 +204,20 @@ class HttpTransport(Closing):
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
         self.base_url = normalize_base_url(base_url, server_name)
-        self.request_timeout = request_timeout
+        self.request_timeout = parse_timeout(request_timeout, "request_timeout")
         self.retry = retry or RetryPolicy()
         self.redact = redactor or Redactor()
+        for secret in url_secrets(self.base_url):
+            self.redact.add(secret)
         self.error_factory = error_factory
         self.server_name = server_name
-        self.max_reply_bytes = max_reply_bytes
+        self.max_reply_bytes = whole_number(max_reply_bytes, "max_reply_bytes", minimum=1)
         if session is None:
-            session = make_session(verify=verify)
+            session = make_session(verify=verify_option(verify))
+        elif not isinstance(session, requests.Session):
+            raise ConfigurationError(
+                f"session must be a requests.Session, got {type(session).__name__}"
+            )
         else:
             mount_deadline_adapter(session)
         self.session = session

@@ -17,7 +17,7 @@ from jobharness.cleanup import (
 )
 from jobharness.jobs import DEFAULT_TIMEOUT, Job
 from jobharness.targets import Target, TargetSpec, open_target
-from robotlib._core.conversions import robot_setting, seconds, secret_text
+from robotlib._core.conversions import robot_setting, seconds, secret_text, warn_if_logged
 from robotlib._core.logging import JobLog
 
 
@@ -110,6 +110,7 @@ class LibraryContext:
         assert self.spec is not None, f"{self.backend} has no target"
         given = dict(explicit or {})
         for setting in self.spec.settings:
+            warn_if_logged(setting, given.get(setting.name))
             if setting.secret and setting.name in given:
                 given[setting.name] = secret_text(given[setting.name])
         settings = self.spec.resolve(robot_setting, given)

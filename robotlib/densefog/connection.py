@@ -20,7 +20,7 @@ from jobharness.backends.densefog.settings import (
 )
 from jobharness.backends.densefog.target import densefog_client
 from robotlib._core.connections import Connector
-from robotlib._core.conversions import Secret, seconds, secret_text
+from robotlib._core.conversions import Secret, seconds
 
 
 class DensefogConnection(Connector):
@@ -69,11 +69,11 @@ class DensefogConnection(Connector):
         | Connect To Densefog | worker_tick=0.2 s         | app=${CURDIR}/myapp.py |
         """
         tick = seconds(worker_tick, 0.0, "worker_tick") if worker_tick is not None else None
-        header_text: Any = headers if isinstance(headers, dict) else secret_text(headers)
-        if isinstance(header_text, dict):
+        header_text: Any = headers
+        if isinstance(headers, dict):
             import json
 
-            header_text = json.dumps(header_text)
+            header_text = json.dumps(headers)
         target = self.ctx.target(
             {
                 DENSEFOG_URL.name: url,

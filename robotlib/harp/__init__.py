@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
 
 from robot.api.deco import library
 
 from jobharness.backends.harp.target import HARP_TARGET
 from jobharness.cleanup import CLEANUP_TIMEOUT
 from robotlib._core.context import LibraryContext
-from robotlib._core.conversions import seconds
+from robotlib._core.conversions import LibraryCleanup, LibraryDuration, seconds
 from robotlib._core.jobs import CleanupKeywords, ResultKeywords, StateKeywords
 from robotlib._core.library import ComponentLibrary
 from robotlib.harp.connection import DISPATCHER, HARPD, HarpConnection, HarpConnectionKeywords
@@ -86,10 +85,10 @@ class HarpLibrary(ComponentLibrary):
 
     def __init__(
         self,
-        cleanup: Literal["test", "suite", "never"] = "test",
-        timeout: timedelta = timedelta(seconds=60),
-        request_timeout: timedelta = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
-        cleanup_timeout: timedelta = timedelta(seconds=CLEANUP_TIMEOUT),
+        cleanup: LibraryCleanup = "test",
+        timeout: LibraryDuration = timedelta(seconds=60),
+        request_timeout: LibraryDuration = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
+        cleanup_timeout: LibraryDuration = timedelta(seconds=CLEANUP_TIMEOUT),
     ) -> None:
         """``cleanup``: when unfinished calls are cancelled (``test``, ``suite``, ``never``);
         ``timeout``: the default wait (results, streams); ``request_timeout``: connecting

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
 
 from robot.api.deco import library
 
@@ -12,7 +11,7 @@ from jobharness.cleanup import CLEANUP_TIMEOUT
 from jobharness.jobs import DEFAULT_TIMEOUT
 from robotlib._core.connections import ConnectionKeywords
 from robotlib._core.context import LibraryContext
-from robotlib._core.conversions import seconds
+from robotlib._core.conversions import LibraryCleanup, LibraryDuration, seconds
 from robotlib._core.jobs import CleanupKeywords, ResultKeywords
 from robotlib._core.library import ComponentLibrary
 from robotlib.saltant.connection import SaltantConnection
@@ -87,10 +86,10 @@ class SaltantLibrary(ComponentLibrary):
 
     def __init__(
         self,
-        cleanup: Literal["test", "suite", "never"] = "test",
-        timeout: timedelta = timedelta(seconds=DEFAULT_TIMEOUT),
-        request_timeout: timedelta = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
-        cleanup_timeout: timedelta = timedelta(seconds=CLEANUP_TIMEOUT),
+        cleanup: LibraryCleanup = "test",
+        timeout: LibraryDuration = timedelta(seconds=DEFAULT_TIMEOUT),
+        request_timeout: LibraryDuration = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
+        cleanup_timeout: LibraryDuration = timedelta(seconds=CLEANUP_TIMEOUT),
     ) -> None:
         """``cleanup`` says when unfinished task instances are terminated (``test``,
         ``suite`` or ``never``); ``timeout`` is the default of every wait and

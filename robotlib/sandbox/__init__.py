@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
 
 from robot.api import logger
 from robot.api.deco import library
@@ -13,7 +12,7 @@ from jobharness.cleanup import CLEANUP_TIMEOUT
 from jobharness.jobs import DEFAULT_TIMEOUT
 from robotlib._core.connections import ConnectionKeywords
 from robotlib._core.context import LibraryContext
-from robotlib._core.conversions import seconds
+from robotlib._core.conversions import LibraryCleanup, LibraryDuration, seconds
 from robotlib._core.jobs import CleanupKeywords, ResultKeywords, StateKeywords, WaitKeywords
 from robotlib._core.library import ComponentLibrary
 from robotlib.sandbox.assertions import AssertionKeywords
@@ -95,10 +94,10 @@ class SandboxLibrary(ComponentLibrary):
 
     def __init__(
         self,
-        cleanup: Literal["test", "suite", "never"] = "test",
-        timeout: timedelta | None = None,
-        request_timeout: timedelta | None = None,
-        cleanup_timeout: timedelta = timedelta(seconds=CLEANUP_TIMEOUT),
+        cleanup: LibraryCleanup = "test",
+        timeout: LibraryDuration | None = None,
+        request_timeout: LibraryDuration | None = None,
+        cleanup_timeout: LibraryDuration = timedelta(seconds=CLEANUP_TIMEOUT),
     ) -> None:
         """``cleanup`` says when unfinished background executions are forgotten
         (``test``, ``suite`` or ``never``); ``timeout`` is the default wait for

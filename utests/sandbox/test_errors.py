@@ -145,9 +145,9 @@ def test_malformed_uuid_is_refused_before_sending(stub: Any) -> None:
 
 
 def test_uppercase_uuid_is_sent_in_the_servers_form(stub: Any) -> None:
-    stub.reply(Response(b"data"))
+    stub.reply(Response(b"\x1f\x8bdata"))  # an environment is a gzip archive
     with Sandbox(stub.url) as client:
-        assert client.download(uuid.UUID(MISSING).hex.upper()) == b"data"
+        assert client.download(uuid.UUID(MISSING).hex.upper()) == b"\x1f\x8bdata"
     assert stub.paths == [f"/environments/{MISSING}/"]
 
 

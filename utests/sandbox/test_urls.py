@@ -24,7 +24,7 @@ def test_routes_under_any_base(stub: Any, base: str) -> None:
 
 
 def test_file_paths_are_quoted(stub: Any) -> None:
-    stub.reply(Response(b"x"))
+    stub.reply(Response(b"\x1f\x8b"))  # an environment is a gzip archive
     with Sandbox(stub.url + "/p") as client:
         client.download(ENV)
         client.download(ENV, "dir/my file#1.txt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from jobharness.errors import ConfigurationError
@@ -73,7 +74,30 @@ def parse_headers(value: Mapping[str, str] | str | None) -> dict[str, str]:
     if value is None or value == "":
         return {}
     if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
+        return _checked({str(k): str(v) for k, v in value.items()})
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"densefog headers must be a mapping or text, got a {type(value).__name__}"
+        )
+    return _checked(_parse_text(value))
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _checked(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` if every name is an HTTP token and no value breaks a line (values not shown)."""
+    for name, content in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise ConfigurationError(f"densefog headers: {name[:40]!r} is not a valid header name")
+        if any(ch in content for ch in "\r\n\0"):
+            raise ConfigurationError(
+                f"densefog headers: the value of {name!r} holds a line break (value not shown)"
+            )
+    return headers
+
+
+def _parse_text(value: str) -> dict[str, str]:
     text = value.strip()
     if text.startswith("{"):
         try:

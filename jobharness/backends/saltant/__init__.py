@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from jobharness.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from jobharness.backends.saltant.bodies import encode_filters
     from jobharness.backends.saltant.client import (
         ENV_TOKEN,
         ENV_URL,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
         TaskQueueManager,
         TaskWhitelistManager,
         UserManager,
-        encode_filters,
     )
     from jobharness.backends.saltant.models import (
         ContainerTaskInstance,
@@ -88,7 +88,7 @@ __getattr__, __dir__ = lazy_exports(
         "User": "jobharness.backends.saltant.models",
         "UserManager": "jobharness.backends.saltant.managers",
         "api_root": "jobharness.backends.saltant.protocol",
-        "encode_filters": "jobharness.backends.saltant.managers",
+        "encode_filters": "jobharness.backends.saltant.bodies",
         "from_env": "jobharness.backends.saltant.client",
         "map_state": "jobharness.backends.saltant.job",
     },

@@ -38,6 +38,7 @@ from jobharness.backends.saltant.managers import (
     UserManager,
 )
 from jobharness.backends.saltant.protocol import DEFAULT_PAGE_SIZE, api_root
+from jobharness.checks import flag, instance, shown, text, verify_option
 from jobharness.deadline import parse_timeout
 from jobharness.errors import ConfigurationError, ProtocolError
 from jobharness.jobs import DEFAULT_TIMEOUT, PollPolicy
@@ -85,17 +86,21 @@ class SaltantClient(Closing):
         refresh_token: str | None = None,
         logs_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        if not auth_token:
-            raise ConfigurationError("saltant auth_token is empty")
+        auth_token = secret_text(auth_token, "auth_token")
         self.base_api_url = api_root(base_api_url)
+        text(auth_scheme, "auth_scheme")
+        flag(test_if_authenticated, "test_if_authenticated")
+        instance(poll, PollPolicy, "poll")
         self.default_timeout = parse_timeout(default_timeout, "default_timeout")
         self.wait_timeout = parse_timeout(wait_timeout, "wait_timeout")
         self.poll = poll or SALTANT_POLL
+        if logs_dir is not None and not isinstance(logs_dir, (str, os.PathLike)):
+            raise ConfigurationError(f"logs_dir must be a directory path, got {shown(logs_dir)}")
         self.logs_dir = Path(logs_dir) if logs_dir else None
         self.redact = Redactor([auth_token, refresh_token])
         self._scheme = auth_scheme
         self._refresh_token = refresh_token
-        self.session: requests.Session = make_session(verify=verify)
+        self.session: requests.Session = make_session(verify=verify_option(verify))
         self._transport = HttpTransport(
             self.base_api_url,
             request_timeout=self.default_timeout,
@@ -152,6 +157,8 @@ class SaltantClient(Closing):
         when the server says it expired.
         """
         root = api_root(base_api_url)
+        username = text(username, "username")
+        password = secret_text(password, "password")
         redact = Redactor([password])
         transport = HttpTransport(
             root,
@@ -256,7 +263,7 @@ class SaltantClient(Closing):
     def test_authentication(self) -> None:
         """Check the credentials with one ``GET users/``; raise AuthenticationError if refused."""
         try:
-            self.request("GET", protocol.USERS, params={"page_size": "1"})
+            response = self.request("GET", protocol.USERS, params={"page_size": "1"})
         except AuthenticationError as exc:
             raise AuthenticationError(
                 f"saltant at {self.base_api_url} refused the credentials: {exc.status} {exc.body}",
@@ -265,6 +272,16 @@ class SaltantClient(Closing):
                 body=exc.body,
                 response=exc.response,
             ) from None
+        data = self._transport.json(response)
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            shown_data = self.redact(snippet(repr(data)))
+            raise ProtocolError(
+                f"GET {self.redact(response.url)}: the token check got a 200 answer that is not "
+                f"a page of users (a saltant API answers {{'results': [...]}}), got {shown_data}; "
+                "is the URL the API root of a saltant server?",
+                url=response.url,
+                snippet=shown_data,
+            )
 
     def _renew_access(self) -> None:
         data = self.call("POST", protocol.TOKEN_REFRESH, json={"refresh": self._refresh_token})
@@ -278,6 +295,21 @@ class SaltantClient(Closing):
 
     def __repr__(self) -> str:
         return f"<SaltantClient {self.base_api_url} ({self._scheme} auth)>"
+
+
+def secret_text(value: Any, what: str) -> str:
+    """The text of a token or password (a ``str``, or a Robot ``Secret``), never empty.
+
+    The message never shows the value.
+    """
+    value = getattr(value, "value", value)
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"saltant {what} must be text, got a {type(value).__name__} (value not shown)"
+        )
+    if not value.strip():
+        raise ConfigurationError(f"saltant {what} is empty")
+    return value
 
 
 def _field(data: Any, name: str, url: str) -> str:

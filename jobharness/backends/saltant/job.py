@@ -22,7 +22,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from jobharness.backends.saltant.managers import TaskInstanceManager, encode_filters
+from jobharness.backends.saltant.bodies import encode_filters
+from jobharness.backends.saltant.managers import TaskInstanceManager
 from jobharness.backends.saltant.models import TaskInstance, format_datetime
 from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState, PollPolicy
 

@@ -13,12 +13,21 @@ Differences from saltant-py, on purpose:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
 
 from jobharness.backends.saltant import protocol
+from jobharness.backends.saltant.bodies import (
+    container_extra,
+    encode_filters,
+    executable_extra,
+    instance_body,
+    object_id,
+    queue_body,
+    task_type_body,
+    whitelist_body,
+)
 from jobharness.backends.saltant.errors import BadHttpRequestError, SaltantNotFound
 from jobharness.backends.saltant.models import (
     ContainerTaskInstance,
@@ -31,7 +40,6 @@ from jobharness.backends.saltant.models import (
     TaskType,
     TaskWhitelist,
     User,
-    format_datetime,
 )
 from jobharness.backends.saltant.protocol import DEFAULT_PAGE_SIZE
 from jobharness.errors import ValidationError
@@ -44,30 +52,6 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=Model)
 T = TypeVar("T", bound=TaskType)
 I = TypeVar("I", bound=TaskInstance)  # noqa: E741
-
-
-def encode_filters(filters: Mapping[str, Any] | None) -> dict[str, str]:
-    """Filters as query parameters: lists comma-joined, booleans lower-case, datetimes ISO 8601.
-
-    ``None`` values are left out.
-    """
-
-    def one(value: Any) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, dt.datetime):
-            return format_datetime(value)
-        return str(value)
-
-    params: dict[str, str] = {}
-    for key, value in (filters or {}).items():
-        if value is None:
-            continue
-        if isinstance(value, list | tuple | set | frozenset):
-            params[key] = ",".join(one(item) for item in value)
-        else:
-            params[key] = one(value)
-    return params
 
 
 class Manager(Generic[M]):
@@ -136,7 +120,7 @@ class NamedManager(Manager[M]):
         if (id is None) == (name is None):
             raise ValidationError(f"give the {self.kind}'s id or its name, not both nor neither")
         if id is not None:
-            return self._get(int(id))
+            return self._get(object_id(id, "id"))
         matches = [obj for obj in self.iter({"name": name}) if getattr(obj, "name", None) == name]
         if not matches:
             raise SaltantNotFound(
@@ -148,7 +132,7 @@ class NamedManager(Manager[M]):
     def _send(self, method: str, id: int | None, body: Mapping[str, Any]) -> M:
         if id is None:
             return self._one("POST", self.path, 201, json=dict(body))
-        return self._one(method, self._detail_path(int(id)), 200, json=dict(body))
+        return self._one(method, self._detail_path(object_id(id, "id")), 200, json=dict(body))
 
     def _patch(self, id: int, fields: Mapping[str, Any]) -> M:
         unknown = sorted(set(fields) - set(self.writable))
@@ -177,15 +161,15 @@ class TaskTypeManager(NamedManager[T]):
         required_arguments_default_values: Mapping[str, Any] | None,
         extra: Mapping[str, Any],
     ) -> dict[str, Any]:
-        return {
-            "name": name,
-            "description": description,
-            "command_to_run": command_to_run,
-            "environment_variables": list(environment_variables or []),
-            "required_arguments": list(required_arguments or []),
-            "required_arguments_default_values": dict(required_arguments_default_values or {}),
-            **extra,
-        }
+        return task_type_body(
+            name,
+            command_to_run,
+            description,
+            environment_variables,
+            required_arguments,
+            required_arguments_default_values,
+            extra,
+        )
 
 
 class ExecutableTaskTypeManager(TaskTypeManager[ExecutableTaskType]):
@@ -213,7 +197,7 @@ class ExecutableTaskTypeManager(TaskTypeManager[ExecutableTaskType]):
             environment_variables,
             required_arguments,
             required_arguments_default_values,
-            {"json_file_option": json_file_option},
+            executable_extra(json_file_option),
         )
         return self._send("POST", None, body)
 
@@ -236,7 +220,7 @@ class ExecutableTaskTypeManager(TaskTypeManager[ExecutableTaskType]):
             environment_variables,
             required_arguments,
             required_arguments_default_values,
-            {"json_file_option": json_file_option},
+            executable_extra(json_file_option),
         )
         return self._send("PUT", id, body)
 
@@ -269,7 +253,7 @@ class ContainerTaskTypeManager(TaskTypeManager[ContainerTaskType]):
             environment_variables,
             required_arguments,
             required_arguments_default_values,
-            _container(container_image, container_type, logs_path, results_path),
+            container_extra(container_image, container_type, logs_path, results_path),
         )
         return self._send("POST", None, body)
 
@@ -295,18 +279,9 @@ class ContainerTaskTypeManager(TaskTypeManager[ContainerTaskType]):
             environment_variables,
             required_arguments,
             required_arguments_default_values,
-            _container(container_image, container_type, logs_path, results_path),
+            container_extra(container_image, container_type, logs_path, results_path),
         )
         return self._send("PUT", id, body)
-
-
-def _container(image: str, kind: str, logs: str | None, results: str | None) -> dict[str, Any]:
-    return {
-        "container_image": image,
-        "container_type": kind,
-        "logs_path": logs,
-        "results_path": results,
-    }
 
 
 # -- queues and whitelists ---------------------------------------------------------------------
@@ -332,7 +307,7 @@ class TaskQueueManager(NamedManager[TaskQueue]):
         whitelists: Iterable[int] | None = None,
     ) -> TaskQueue:
         """Create a queue (``name`` is the queue workers consume: letters, digits, @+-_)."""
-        return self._send("POST", None, _queue_body(**locals()))
+        return self._send("POST", None, queue_body(**locals()))
 
     def put(
         self,
@@ -347,17 +322,11 @@ class TaskQueueManager(NamedManager[TaskQueue]):
         whitelists: Iterable[int] | None = None,
     ) -> TaskQueue:
         """Replace every writable field of the queue ``id`` (PUT)."""
-        return self._send("PUT", id, _queue_body(**locals()))
+        return self._send("PUT", id, queue_body(**locals()))
 
     def patch(self, id: int, **fields: Any) -> TaskQueue:
         """Change some fields of the queue ``id`` (PATCH); ``None`` values are left out."""
         return self._patch(id, fields)
-
-
-def _queue_body(**values: Any) -> dict[str, Any]:
-    body = {key: values[key] for key in TaskQueue._writable}
-    body["whitelists"] = list(body["whitelists"] or [])
-    return body
 
 
 class TaskWhitelistManager(NamedManager[TaskWhitelist]):
@@ -376,7 +345,7 @@ class TaskWhitelistManager(NamedManager[TaskWhitelist]):
         whitelisted_executable_task_types: Iterable[int] | None = None,
     ) -> TaskWhitelist:
         """Create a whitelist of task type ids."""
-        return self._send("POST", None, _whitelist_body(**locals()))
+        return self._send("POST", None, whitelist_body(**locals()))
 
     def put(
         self,
@@ -387,18 +356,11 @@ class TaskWhitelistManager(NamedManager[TaskWhitelist]):
         whitelisted_executable_task_types: Iterable[int] | None = None,
     ) -> TaskWhitelist:
         """Replace every writable field of the whitelist ``id`` (PUT)."""
-        return self._send("PUT", id, _whitelist_body(**locals()))
+        return self._send("PUT", id, whitelist_body(**locals()))
 
     def patch(self, id: int, **fields: Any) -> TaskWhitelist:
         """Change some fields of the whitelist ``id`` (PATCH); ``None`` values are left out."""
         return self._patch(id, fields)
-
-
-def _whitelist_body(**values: Any) -> dict[str, Any]:
-    body = {key: values[key] for key in TaskWhitelist._writable}
-    for key in ("whitelisted_container_task_types", "whitelisted_executable_task_types"):
-        body[key] = list(body[key] or [])
-    return body
 
 
 # -- task instances ----------------------------------------------------------------------------
@@ -422,12 +384,7 @@ class TaskInstanceManager(Manager[I]):
 
         The answer always says ``created``, whatever the server did meanwhile.
         """
-        body = {
-            "name": name,
-            "arguments": dict(arguments or {}),
-            "task_type": int(task_type_id),
-            "task_queue": int(task_queue_id),
-        }
+        body = instance_body(task_type_id, task_queue_id, arguments, name)
         return self._one("POST", self.path, 201, json=body)
 
     def _action(self, uuid: str, action: str, expect: int, idempotent: bool = False) -> I:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from jobharness.checks import url_problem
 from jobharness.errors import ConfigurationError
+from jobharness.redaction import redact_url
 
 SERVER_NAME = "saltant"
 
@@ -39,12 +41,13 @@ def api_root(url: str) -> str:
     does not end in ``api`` gets ``/api/`` appended (``http://host/saltant`` ->
     ``http://host/saltant/api/``).
     """
-    text = (url or "").strip() if isinstance(url, str) else ""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    problem = url_problem(url)
+    if problem:
+        shown = redact_url(url) if isinstance(url, str) else f"{type(url).__name__} {url!r}"
         raise ConfigurationError(
-            f"saltant URL must be absolute, such as http://host:8000/api/, got {url!r}"
+            f"saltant URL must be absolute, such as http://host:8000/api/; {problem}: {shown[:200]}"
         )
+    parts = urlsplit(url.strip())
     path = parts.path.rstrip("/")
     if not path.endswith("/api"):
         path += "/api"

@@ -25,6 +25,7 @@ from jobharness.backends.sandbox.environment import (
 from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.results import ExecutionResult, SandboxErrCode, parse_execution
 from jobharness.backends.sandbox.retry import SandboxRetryPolicy, repeat_count
+from jobharness.checks import instance, verify_option, whole_number
 from jobharness.compat import UNSET, renamed
 from jobharness.deadline import Deadline, bounded, describe_limit, parse_timeout, request_deadline
 from jobharness.errors import (
@@ -35,7 +36,7 @@ from jobharness.errors import (
     TLSFailed,
     TransportError,
 )
-from jobharness.redaction import redact, snippet
+from jobharness.redaction import Redactor, redact, redact_url, snippet, url_secrets
 from jobharness.transport.http import (
     DEFAULT_MAX_REPLY_BYTES,
     READ_CHUNK,
@@ -96,10 +97,13 @@ class ASandbox:
             "ASandbox", "timeout", "request_timeout", timeout, request_timeout
         )
         self.url = normalize_base_url(url, protocol.SERVER_NAME)
+        self.redactor = Redactor(url_secrets(self.url))  # known to the report scrubbing
         self.request_timeout = parse_timeout(request_timeout, "request_timeout")
         self.retry = SandboxRetryPolicy(retries=retries, backoff=backoff)
         self.repeat_unknown = repeat_count(repeat_unknown)
-        self.max_reply_bytes = max_reply_bytes
+        self.max_reply_bytes = whole_number(max_reply_bytes, "max_reply_bytes", minimum=1)
+        verify_option(verify)
+        instance(session, aiohttp.ClientSession, "session")
         self.session = session or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=bool(verify)),
             headers={"User-Agent": "jobharness"},
@@ -245,7 +249,9 @@ class ASandbox:
 
     async def download(self, uuid: str | uuidlib.UUID, path: str | None = None) -> bytes:
         """The bytes of a stored environment, or of the file ``path`` inside it."""
-        return (await self._request("GET", protocol.environment_route(uuid, path))).body
+        route = protocol.environment_route(uuid, path)
+        answer = await self._request("GET", route)
+        return protocol.checked_download(answer.body, route, redact(answer.url))
 
     async def download_to(
         self,
@@ -263,7 +269,7 @@ class ASandbox:
     async def extract(self, uuid: str | uuidlib.UUID, directory: str | os.PathLike[str]) -> Path:
         """Download a stored environment and unpack it into ``directory`` (see ``Sandbox``)."""
         url = urljoin(self.url, protocol.environment_route(uuid))
-        what = f"environment {protocol.environment_id(uuid)} of sandbox {self.url}"
+        what = f"environment {protocol.environment_id(uuid)} of sandbox {redact_url(self.url)}"
         return extract_environment(await self.download(uuid), directory, what, url)
 
     async def check(self, uuid: str | uuidlib.UUID, path: str | None = None) -> int:
@@ -294,7 +300,12 @@ class ASandbox:
             repeated = 0
             while result.status == SandboxErrCode.UNKNOWN and repeated < repeats:
                 repeated += 1
-                log.info("status -1 from %s; sending again (%d of %d)", self.url, repeated, repeats)
+                log.info(
+                    "status -1 from %s; sending again (%d of %d)",
+                    redact_url(self.url),
+                    repeated,
+                    repeats,
+                )
                 result = await self._execute_once(form, archive, deadline.remaining())
         return replace(result, repeats=repeated) if repeated else result
 
@@ -330,4 +341,4 @@ class ASandbox:
         await self.close()
 
     def __repr__(self) -> str:
-        return f"<ASandbox {self.url}>"
+        return f"<ASandbox {redact_url(self.url)}>"

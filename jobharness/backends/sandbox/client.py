@@ -24,11 +24,12 @@ from jobharness.backends.sandbox.errors import sandbox_error
 from jobharness.backends.sandbox.job import SandboxJob
 from jobharness.backends.sandbox.results import ExecutionResult, SandboxErrCode, parse_execution
 from jobharness.backends.sandbox.retry import SandboxRetryPolicy, repeat_count
+from jobharness.checks import instance
 from jobharness.compat import UNSET, RequestTimeoutAttributes, renamed
 from jobharness.deadline import bounded, parse_timeout, request_deadline
 from jobharness.errors import ServerError
 from jobharness.jobs import PollPolicy
-from jobharness.redaction import snippet
+from jobharness.redaction import redact_url, snippet
 from jobharness.resources import Closing
 from jobharness.transport.http import DEFAULT_MAX_REPLY_BYTES, HttpTransport
 
@@ -104,7 +105,7 @@ class Sandbox(RequestTimeoutAttributes, Closing):
             server_name=protocol.SERVER_NAME,
             max_reply_bytes=max_reply_bytes,
         )
-        self.poll = poll
+        self.poll = instance(poll, PollPolicy, "poll")
         if session is None and _is_loopback(self.transport.base_url):
             # No proxy or .netrc applies to a server on this machine; skipping the
             # lookup saves a scan of os.environ on every request.
@@ -141,7 +142,11 @@ class Sandbox(RequestTimeoutAttributes, Closing):
 
         Raises :class:`~jobharness.backends.sandbox.Sandbox404` when either is missing.
         """
-        return self.transport.request("GET", protocol.environment_route(uuid, path)).content
+        route = protocol.environment_route(uuid, path)
+        response = self.transport.request("GET", route)
+        return protocol.checked_download(
+            response.content, route, self.transport.redact(response.url)
+        )
 
     def download_to(
         self,
@@ -163,7 +168,7 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         or through a link (see :func:`~jobharness.backends.sandbox.extract_environment`).
         """
         url = self.transport.url(protocol.environment_route(uuid))
-        what = f"environment {protocol.environment_id(uuid)} of sandbox {self.url}"
+        what = f"environment {protocol.environment_id(uuid)} of sandbox {redact_url(self.url)}"
         return extract_environment(self.download(uuid), directory, what, url)
 
     def check(self, uuid: str | uuidlib.UUID, path: str | None = None) -> int:
@@ -219,7 +224,12 @@ class Sandbox(RequestTimeoutAttributes, Closing):
             repeated = 0
             while result.status == SandboxErrCode.UNKNOWN and repeated < repeats:
                 repeated += 1
-                log.info("status -1 from %s; sending again (%d of %d)", self.url, repeated, repeats)
+                log.info(
+                    "status -1 from %s; sending again (%d of %d)",
+                    redact_url(self.url),
+                    repeated,
+                    repeats,
+                )
                 result = self._execute_once(form, files, deadline.remaining())
         return replace(result, repeats=repeated) if repeated else result
 
@@ -268,4 +278,4 @@ class Sandbox(RequestTimeoutAttributes, Closing):
         self.transport.close()
 
     def __repr__(self) -> str:
-        return f"<Sandbox {self.url}>"
+        return f"<Sandbox {redact_url(self.url)}>"

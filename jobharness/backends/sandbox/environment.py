@@ -18,7 +18,12 @@ import tarfile
 from pathlib import Path
 from typing import BinaryIO, Union
 
-from jobharness.backends.sandbox.unpack import ArchiveUnreadable, extract_members, read_members
+from jobharness.backends.sandbox.unpack import (
+    ArchiveTooLarge,
+    ArchiveUnreadable,
+    extract_members,
+    read_members,
+)
 from jobharness.errors import ValidationError
 
 EnvironmentSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
@@ -71,6 +76,8 @@ def pack_environment(source: EnvironmentSource) -> bytes:
         )
     try:
         read_members(data)
+    except ArchiveTooLarge as exc:
+        raise ValidationError(f"{where} is too large to send: {exc}", "environ") from None
     except ArchiveUnreadable as exc:
         raise ValidationError(
             f"{where} is {exc} (the sandbox answers 500 to it)", "environ"

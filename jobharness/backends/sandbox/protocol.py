@@ -50,12 +50,31 @@ def environment_route(uuid: str | uuidlib.UUID, path: str | None = None) -> str:
 def content_length(headers: Mapping[str, str], url: str) -> int:
     """The ``Content-Length`` of a HEAD answer as an int, or ProtocolError."""
     value = headers.get("Content-Length")
-    try:
-        return int(value) if value is not None else 0
-    except ValueError:
+    if value is None:
         raise ProtocolError(
-            f"HEAD {url}: sandbox sent Content-Length {value!r}", url=url, snippet=str(value)
-        ) from None
+            f"HEAD {url}: sandbox answered 200 without a Content-Length (the size asked for)",
+            url=url,
+        )
+    if not value.strip().isdigit():
+        raise ProtocolError(
+            f"HEAD {url}: sandbox sent Content-Length {snippet(value)!r}, not a size in bytes",
+            url=url,
+            snippet=snippet(value),
+        )
+    return int(value)
+
+
+def checked_download(data: bytes, route: str, url: str) -> bytes:
+    """``data`` of a download: a whole environment must be a gzip archive, else ProtocolError."""
+    if route.startswith("environments/") and data[:2] != b"\x1f\x8b":
+        shown = snippet(data)
+        raise ProtocolError(
+            f"GET {url}: sandbox answered 200 with {len(data)} bytes that are not a gzip "
+            f"archive (an environment is a .tgz): {shown!r}",
+            url=url,
+            snippet=shown,
+        )
+    return data
 
 
 def decode_json(text: str | bytes, *, method: str, url: str, status: int) -> Any:

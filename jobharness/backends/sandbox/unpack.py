@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import io
 import os
 import shutil
@@ -35,6 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from jobharness.backends.sandbox.archive_limits import (
+    CLIENT_LIMITS,
+    gunzip,
+)
+from jobharness.backends.sandbox.archive_limits import ArchiveLimits as ArchiveLimits
+from jobharness.backends.sandbox.archive_limits import ArchiveTooLarge as ArchiveTooLarge
+from jobharness.backends.sandbox.archive_limits import ArchiveUnreadable as ArchiveUnreadable
 from jobharness.errors import ConfigurationError, ProtocolError
 
 Kind = Literal["dir", "file", "symlink", "hardlink", "fifo"]
@@ -50,10 +56,6 @@ _WORDS: dict[Kind, str] = {
     "hardlink": "hard link",
     "fifo": "FIFO",
 }
-
-
-class ArchiveUnreadable(ProtocolError):
-    """Data that is not a gzip-compressed tar archive (cut, damaged, or something else)."""
 
 
 class UnsafeArchive(ProtocolError):
@@ -102,21 +104,33 @@ class Entry:
     """A symbolic link's target as it is, or the path of a hard link's file."""
 
 
-def read_members(blob: bytes) -> list[Member]:
+def read_members(blob: bytes, limits: ArchiveLimits = CLIENT_LIMITS) -> list[Member]:
     """Every member of the tar.gz ``blob``, in archive order, with the bytes of its files.
 
-    Raises :class:`ArchiveUnreadable` when ``blob`` is not a usable gzip-compressed tar.
+    Raises :class:`ArchiveUnreadable` when ``blob`` is not a usable gzip-compressed tar,
+    :class:`ArchiveTooLarge` when it is over one of ``limits``.
     """
+    if len(blob) > limits.archive_bytes:
+        raise ArchiveTooLarge(
+            f"{len(blob)} bytes long, more than {limits.archive_bytes} (the limit of "
+            "archive_bytes)",
+            "archive_bytes",
+        )
     try:
-        raw = gzip.decompress(blob)
+        raw = gunzip(blob, limits.unpacked_bytes)
     except (OSError, EOFError, zlib.error) as exc:
         raise ArchiveUnreadable(
             f"not a usable tar.gz archive (the gzip data is damaged or cut: {exc})"
         ) from None
     try:
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as archive:
-            members = []
-            for info in archive.getmembers():
+            members: list[Member] = []
+            for info in archive:
+                if len(members) >= limits.members:
+                    raise ArchiveTooLarge(
+                        f"it holds more than {limits.members} members (the limit of members)",
+                        "members",
+                    )
                 data = None
                 if info.isreg():
                     extracted = archive.extractfile(info)

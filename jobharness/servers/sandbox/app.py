@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 FORM_MEMORY_LIMIT = 2_621_440  # the real server's 2.5 MiB for the non-file fields
 FORM_PARTS_LIMIT = 1000
+BODY_OVERHEAD = FORM_MEMORY_LIMIT + 64 * 1024  # the form fields and multipart framing
 
 
 class LowerUUIDConverter(BaseConverter):
@@ -81,6 +83,13 @@ def _form_too_large(request: Request) -> bool:
     return urlencoded and (request.content_length or 0) > FORM_MEMORY_LIMIT
 
 
+def _body_too_large(request: Request) -> bool:
+    """True when the whole body is over the request's size limit (not one form field)."""
+    limit = request.max_content_length
+    length = request.content_length
+    return limit is not None and (length is None or length > limit)
+
+
 def _is_download(response: Response) -> bool:
     """True for an environment or file download: their HEAD views make no body."""
     return response.status_code == 200 and "Content-Disposition" in response.headers
@@ -110,6 +119,8 @@ class SandboxApp:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = SandboxRequest(environ)
+        # an upload over the archive limit is refused while it is read, not stored first
+        request.max_content_length = self.options.max_archive_bytes + BODY_OVERHEAD
         response = self.dispatch(request)
         if self.options.runserver and request.method == "HEAD" and not _is_download(response):
             environ = {**environ, "REQUEST_METHOD": "GET"}  # so werkzeug keeps the body
@@ -170,9 +181,16 @@ class SandboxApp:
         try:
             configs, uploads = request.form.getlist("config"), request.files.getlist("environment")
         except RequestEntityTooLarge:
+            if _body_too_large(request):
+                raise AppError(
+                    413,
+                    "The environment archive is too large: the request is more than "
+                    f"{request.max_content_length} bytes (the server's --max-archive-bytes "
+                    "and the form fields)",
+                ) from None
             return html_page(400)
         config = load_config(configs[-1] if configs else None)
-        upload = uploads[-1].read() if uploads else None
+        upload = self._read_upload(uploads[-1]) if uploads else None
         stored = None
         if config.get("environment") is not None:
             stored = self.store.find(config["environment"])
@@ -186,14 +204,34 @@ class SandboxApp:
                 members = self._members(upload, None)
             return json_response(self.executor.execute(members, parsed))
 
-    @staticmethod
-    def _members(upload: bytes | None, stored: Path | None) -> list[archives.Member]:
+    def _read_upload(self, upload: FileStorage) -> bytes:
+        """The uploaded archive, read no further than the size limit."""
+        limit = self.options.max_archive_bytes
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise AppError(
+                413,
+                f"The environment archive is too large: more than {limit} bytes "
+                "(the server's --max-archive-bytes)",
+            )
+        return data
+
+    def _members(self, upload: bytes | None, stored: Path | None) -> list[archives.Member]:
+        limits = self.options.archive_limits
         try:
-            uploaded = archives.read_members(upload) if upload is not None else []
-            base = archives.read_members(stored.read_bytes()) if stored is not None else []
+            uploaded = archives.read_members(upload, limits) if upload is not None else []
+            base = archives.read_members(stored.read_bytes(), limits) if stored is not None else []
+        except archives.TooLarge as exc:
+            raise AppError(413, str(exc)) from exc
         except archives.BadArchive as exc:
             raise ServerFault(str(exc)) from exc
         members = archives.merge(uploaded, base)
+        if len(members) > limits.members:
+            raise AppError(
+                413,
+                f"The environment is too large: the upload and the stored environment hold "
+                f"{len(members)} members together, more than {limits.members}",
+            )
         try:
             archives.check_members(members)
         except archives.UnsafeMember as exc:

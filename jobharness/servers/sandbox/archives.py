@@ -16,11 +16,13 @@ import tarfile
 from pathlib import Path
 
 from jobharness.backends.sandbox import unpack
+from jobharness.backends.sandbox.archive_limits import ArchiveLimits
 from jobharness.backends.sandbox.unpack import Member
 
 __all__ = [
     "BadArchive",
     "Member",
+    "TooLarge",
     "UnsafeMember",
     "check_members",
     "extract",
@@ -47,13 +49,20 @@ class BadArchive(Exception):
     """An archive that is not a readable gzip-compressed tar."""
 
 
-def read_members(blob: bytes) -> list[Member]:
+class TooLarge(Exception):
+    """An archive over one of the server's limits (size, members, unpacked size)."""
+
+
+def read_members(blob: bytes, limits: ArchiveLimits) -> list[Member]:
     """All members of the gzip tar ``blob``, in archive order.
 
-    Raises :class:`BadArchive` if ``blob`` is not a gzip-compressed tar.
+    Raises :class:`BadArchive` if ``blob`` is not a gzip-compressed tar, and
+    :class:`TooLarge` when it is over ``limits`` (found without unpacking more).
     """
     try:
-        return unpack.read_members(blob)
+        return unpack.read_members(blob, limits)
+    except unpack.ArchiveTooLarge as exc:
+        raise TooLarge(f"The environment archive is too large: {exc}") from exc
     except unpack.ArchiveUnreadable as exc:
         raise BadArchive(str(exc)) from exc
 

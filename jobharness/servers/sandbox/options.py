@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jobharness.backends.sandbox.archive_limits import ArchiveLimits
 from jobharness.servers.sandbox.faults import FAULT_NAMES, Faults, fault_option, parse_faults
 
 SANDBOX_VERSION = "3.0.3"
@@ -43,6 +44,9 @@ class ServerOptions:
     memory_limit: int = 100_000_000
     cpu_limit: int = 300
     process_limit: int = -1
+    max_archive_bytes: int = 64 * 1024 * 1024
+    max_archive_members: int = 10_000
+    max_unpacked_bytes: int = 256 * 1024 * 1024
     runserver: bool = False
     faults: Faults = field(default_factory=Faults)
 
@@ -63,8 +67,18 @@ class ServerOptions:
             memory_limit=args.memory_limit,
             cpu_limit=args.cpu_limit,
             process_limit=args.process_limit,
+            max_archive_bytes=args.max_archive_bytes,
+            max_archive_members=args.max_archive_members,
+            max_unpacked_bytes=args.max_unpacked_bytes,
             runserver=args.runserver,
             faults=parse_faults(args.fault),
+        )
+
+    @property
+    def archive_limits(self) -> ArchiveLimits:
+        """The limits an uploaded or stored environment must keep to."""
+        return ArchiveLimits(
+            self.max_archive_bytes, self.max_archive_members, self.max_unpacked_bytes
         )
 
     def with_data_dir(self, data_dir: Path) -> ServerOptions:
@@ -188,6 +202,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=d.process_limit,
         help="RLIMIT_NPROC of each command, -1 for none (default); note that it counts every "
         "process of the server's user, and root is exempt",
+    )
+    add(
+        "--max-archive-bytes",
+        type=_positive_int,
+        default=d.max_archive_bytes,
+        help="largest environment archive an /execute/ request may upload, in bytes; more is "
+        "a 413 (default 64 MiB; the real server has no limit)",
+    )
+    add(
+        "--max-archive-members",
+        type=_positive_int,
+        default=d.max_archive_members,
+        help="most members an environment archive may hold; more is a 413 (default 10000)",
+    )
+    add(
+        "--max-unpacked-bytes",
+        type=_positive_int,
+        default=d.max_unpacked_bytes,
+        help="most bytes an environment (uploaded and stored, merged) may unpack to; more is "
+        "a 413, found without unpacking more than that (default 256 MiB)",
     )
     add(
         "--runserver",
