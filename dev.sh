@@ -6,6 +6,10 @@
 #   ./dev.sh check    every check: ruff, mypy, keyword docs, utests (pytest -n 2), atests
 #   ./dev.sh bench    the side-by-side benchmarks (prints ratios)
 #   ./dev.sh docs     keyword documentation into docs/keywords/
+#   ./dev.sh reliability [--bounded]
+#                     the reliability suites (utests/reliability: faults, interrupted
+#                     runs, fuzzing, secret scans) and their figures; --bounded is CI's
+#                     few-minute run, the default the long one
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -89,7 +93,21 @@ docs() {
 }
 
 utests() {
-    "$PY" -m pytest utests -n 2 -p no:cacheprovider --junitxml "$RESULTS/utests.xml" "$@"
+    "$PY" -m pytest utests -n 2 -p no:cacheprovider --ignore=utests/reliability \
+        --junitxml "$RESULTS/utests.xml" "$@"
+}
+
+reliability() {
+    local level=full figures
+    if [ "${1:-}" = "--bounded" ]; then level=bounded; shift; fi
+    figures="$RESULTS/reliability/figures"
+    rm -rf "$figures" && mkdir -p "$figures"
+    JOBHARNESS_RELIABILITY=$level JOBHARNESS_FIGURES=$(realpath "$figures") \
+        "$PY" -m pytest utests/reliability -n 2 -p no:cacheprovider \
+        --junitxml "$RESULTS/reliability/reliability.xml" "$@" || status=$?
+    echo "== reliability figures ($level)"
+    "$PY" utests/reliability/figures.py "$figures" | tee "$RESULTS/reliability/figures-$level.txt"
+    return "${status:-0}"
 }
 
 atests() {
@@ -120,6 +138,7 @@ case "$command" in
     docs) setup; docs ;;
     lint) setup; lint ;;
     bench) setup; bench ;;
+    reliability) setup; reliability "$@" ;;
     check) setup; lint; docs; utests; atests ;;
-    *) echo "usage: $0 {atests|check|utests|lint|docs|bench|setup}" >&2; exit 2 ;;
+    *) echo "usage: $0 {atests|check|utests|lint|docs|bench|reliability|setup}" >&2; exit 2 ;;
 esac
