@@ -10,4 +10,5 @@ pytest_plugins = [
     "pytest_plugin.harp",
     "pytest_plugin.saltant",
     "pytest_plugin.sandbox",
+    "pytest_plugin.terminal",
 ]

@@ -1,8 +1,8 @@
 """Robot Framework keyword libraries of jobharness.
 
 Import them as ``Library    robotlib.JobLibrary`` (and ``robotlib.SandboxLibrary``,
-``robotlib.SaltantLibrary``, ``robotlib.HarpLibrary``, ...). Each library is
-imported only when a suite uses it, so a run pays only for its backends.
+``robotlib.SaltantLibrary``, ``robotlib.HarpLibrary``, ``robotlib.TerminalLibrary``, ...).
+Each library is imported only when a suite uses it, so a run pays only for its backends.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from robotlib.jobs import JobLibrary
     from robotlib.saltant import SaltantLibrary
     from robotlib.sandbox import SandboxLibrary
+    from robotlib.terminal import TerminalLibrary
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -26,7 +27,15 @@ __getattr__, __dir__ = lazy_exports(
         "JobLibrary": "robotlib.jobs",
         "SaltantLibrary": "robotlib.saltant",
         "SandboxLibrary": "robotlib.sandbox",
+        "TerminalLibrary": "robotlib.terminal",
     },
 )
 
-__all__ = ["DensefogLibrary", "HarpLibrary", "JobLibrary", "SaltantLibrary", "SandboxLibrary"]
+__all__ = [
+    "DensefogLibrary",
+    "HarpLibrary",
+    "JobLibrary",
+    "SaltantLibrary",
+    "SandboxLibrary",
+    "TerminalLibrary",
+]

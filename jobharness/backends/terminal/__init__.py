@@ -7,8 +7,10 @@
 
 A route is data (:mod:`.spec`, crl's names in :mod:`.shells`, dicts in
 :mod:`.shelldicts`); a :class:`Terminal` logs in once per route and runs
-everything through that connection (crl's shell names, ``SshShell`` ...,
-build routes too). A :class:`RunnerTerminal` starts a
+everything through that connection. An :class:`InteractiveSession` is a
+shell on a pseudo-terminal for what really is interactive; an
+:class:`AutoRecoveringTerminal` opens itself again when it breaks (crl's
+shell names, ``SshShell`` ..., build its route). A :class:`RunnerTerminal` starts a
 Python agent at the end of a route and calls remote code through proxies
 (crl.interactivesessions' remote runner). See ``docs/terminal.md``.
 
@@ -45,11 +47,15 @@ if TYPE_CHECKING:
         HostKeyError,
         HostKeyUnknown,
         NeedsInteractiveSession,
+        ReadTimedOut,
         SessionBroken,
+        SessionInitializationFailed,
         TerminalError,
         TerminalUnreachable,
         TransferFailed,
     )
+    from jobharness.backends.terminal.heartbeat import Heartbeat
+    from jobharness.backends.terminal.interactive import InteractiveSession
     from jobharness.backends.terminal.job import TerminalJob
     from jobharness.backends.terminal.plan import Plan, plan_route
     from jobharness.backends.terminal.prompthops import (
@@ -61,6 +67,7 @@ if TYPE_CHECKING:
         sudo,
     )
     from jobharness.backends.terminal.proxies import RecursiveProxy, RemoteMethod, RemoteProxy
+    from jobharness.backends.terminal.recovery import AutoRecoveringTerminal
     from jobharness.backends.terminal.results import CommandResult
     from jobharness.backends.terminal.runner import HandledValue, RunnerTerminal
     from jobharness.backends.terminal.runner_errors import (
@@ -123,14 +130,19 @@ __getattr__, __dir__ = lazy_exports(
         "RoutePython": "jobharness.backends.terminal.agentstream",
         "PtyPython": "jobharness.backends.terminal.agentstream",
         "bootstrap_line": "jobharness.backends.terminal.agentstream",
+        "AutoRecoveringTerminal": "jobharness.backends.terminal.recovery",
         "BashShell": "jobharness.backends.terminal.shells",
         "DefaultSshShell": "jobharness.backends.terminal.shells",
+        "Heartbeat": "jobharness.backends.terminal.heartbeat",
+        "InteractiveSession": "jobharness.backends.terminal.interactive",
         "KeyAuthenticatedSshShell": "jobharness.backends.terminal.shells",
         "KubernetesShell": "jobharness.backends.terminal.shells",
         "NamespaceShell": "jobharness.backends.terminal.shells",
         "PythonShell": "jobharness.backends.terminal.shells",
         "RawPythonShell": "jobharness.backends.terminal.shells",
+        "ReadTimedOut": "jobharness.backends.terminal.errors",
         "RemoteShell": "jobharness.backends.terminal.shells",
+        "SessionInitializationFailed": "jobharness.backends.terminal.errors",
         "SshShell": "jobharness.backends.terminal.shells",
         "SudoShell": "jobharness.backends.terminal.shells",
         "Answer": "jobharness.backends.terminal.spec",
@@ -179,6 +191,7 @@ __all__ = [
     "AgentStarter",
     "Answer",
     "AuthRefused",
+    "AutoRecoveringTerminal",
     "AutoRunnerTerminal",
     "BashShell",
     "Channel",
@@ -188,11 +201,13 @@ __all__ = [
     "CommandTimedOut",
     "DefaultSshShell",
     "HandledValue",
+    "Heartbeat",
     "Hop",
     "HostKeyChanged",
     "HostKeyError",
     "HostKeyPolicy",
     "HostKeyUnknown",
+    "InteractiveSession",
     "InvalidProxySession",
     "KeyAuthenticatedSshShell",
     "KubernetesShell",
@@ -208,6 +223,7 @@ __all__ = [
     "PtyPython",
     "PythonShell",
     "RawPythonShell",
+    "ReadTimedOut",
     "RecursiveProxy",
     "RemoteCall",
     "RemoteError",
@@ -223,6 +239,7 @@ __all__ = [
     "RunnerTerminalSessionClosed",
     "RunnerTerminalUnableToDeserialize",
     "SessionBroken",
+    "SessionInitializationFailed",
     "SshHop",
     "SshMaster",
     "SshShell",

@@ -16,6 +16,10 @@ error                           when
                                 ``ConnectionLost``
 :class:`TransferFailed`         a file copy could not be done
 :class:`NeedsInteractiveSession`  a route has a hop only a terminal can pass
+:class:`ReadTimedOut`           an interactive session did not show what a read waited for
+                                in time; ``output`` holds what it showed
+:class:`SessionInitializationFailed`  an auto-recovering terminal could not be opened in
+                                its tries (crl's name)
 ==============================  ===========================================================
 
 Messages say what was asked, of which route, and what came back, with the
@@ -73,6 +77,22 @@ class TransferFailed(TerminalError):
 
 class NeedsInteractiveSession(TerminalError, ConfigurationError):
     """The route has a hop that only a terminal can pass (a password ``ssh``, a REPL)."""
+
+
+class ReadTimedOut(TerminalError):
+    """An interactive session did not show what a read waited for within its timeout.
+
+    ``output`` is what the session showed meanwhile (secrets masked); it stays
+    in the session's buffer for the next read.
+    """
+
+    def __init__(self, message: str, output: str = "") -> None:
+        self.output = output
+        super().__init__(message)
+
+
+class SessionInitializationFailed(TerminalError):
+    """An auto-recovering terminal could not be opened within its tries (crl's name)."""
 
 
 class CommandError(TerminalError):

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from jobharness.backends.terminal import errors
 from jobharness.backends.terminal.errors import SessionBroken, TerminalError
 from jobharness.errors import ProtocolError, RequestTimedOut
 
@@ -48,8 +49,12 @@ class RunnerTerminalSessionBroken(RunnerException, SessionBroken):
     """The agent, its shell or the connection went away while the runner used it."""
 
 
-class SessionInitializationFailed(RunnerException):
-    """The agent could not be started and prepared within the time allowed."""
+class SessionInitializationFailed(RunnerException, errors.SessionInitializationFailed):
+    """The agent could not be started and prepared within the time allowed.
+
+    Also the terminal's :class:`~jobharness.backends.terminal.errors.SessionInitializationFailed`,
+    so one ``except`` catches a terminal and a runner that could not be opened.
+    """
 
 
 class UnableToDeserialize(RunnerException, ProtocolError):
