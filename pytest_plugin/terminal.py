@@ -24,7 +24,12 @@ Fixtures:
 * ``terminal_session`` (function): a factory of
   :class:`~jobharness.backends.terminal.InteractiveSession` on the same
   connections, closed at teardown; a failing test's report shows their
-  transcripts.
+  transcripts;
+* ``remote_python`` (function): an
+  :class:`~jobharness.backends.terminal.AutoRunnerTerminal` on the session's
+  target (a remote Python agent on a channel of the shared connection, no
+  new login), ended at teardown: the proxies the test made are released with
+  it, and the next test starts from a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from pytest_plugin._common import (
 
 if TYPE_CHECKING:
     from jobharness.backends.terminal import (
+        AutoRunnerTerminal,
         CommandResult,
         InteractiveSession,
         Terminal,
@@ -248,6 +254,29 @@ def terminal_session(request: pytest.FixtureRequest, terminal: Any) -> Iterator[
     yield open_session
     for session in log.sessions:
         session.close()
+
+
+@pytest.fixture
+def remote_python(request: pytest.FixtureRequest, terminal: Any) -> Iterator[AutoRunnerTerminal]:
+    """Python on the session's target for this test: ``run_python``, proxies, async calls.
+
+    crl's ``AutoRunnerTerminal`` surface; it recovers by itself if the remote
+    Python dies. Ended at teardown, so every proxy the test made is released
+    (a proxy kept past the test raises ``RunnerTerminalSessionClosed``).
+    """
+    from jobharness.backends.terminal import AutoRunnerTerminal
+    from jobharness.backends.terminal.agentstream import RoutePython
+
+    connection = terminal()
+    runner = AutoRunnerTerminal(
+        RoutePython(connection),
+        default_timeout=wait_timeout(request),
+        start_timeout=connection.request_timeout,
+    )
+    try:
+        yield runner
+    finally:
+        runner.close()
 
 
 @pytest.hookimpl(wrapper=True)

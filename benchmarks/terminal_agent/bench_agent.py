@@ -21,20 +21,28 @@ same load; ratios are medians of paired ratios):
 6. recovery: kill -9 the agent, time to the next successful call of an
    :class:`~jobharness.backends.terminal.autorunner.AutoRunnerTerminal`.
 
-crl 1.3.1 needs its pexpect shell stack over ssh: its figures come with the
-sshd run. Its published figures (docs: interactivesessions.md section 8,
-same class of machine, over ssh) are printed for reference, not as a ratio.
+7. bulk copies through the agent (``Terminal(via_agent=True)``), MB/s, up and
+   down, checked byte for byte; SFTP through the same connection beside them.
 
-Aims: run_python within 1.5x of the minimal round trip (over ssh; a local
-pipe has no transport cost to hide Python's), recovery under 1 s.
+crl.interactivesessions 1.3.1 is measured in the same run on the same sshd
+(its ``AutoRunnerTerminal`` over an ``SshShell``, password login), by
+``crl_reference.py`` in the terminal benchmark's own virtualenv
+(``benchmarks/terminal/.venv``, made on first use; crl never enters the
+project's venv). Its recovery figure is one kill: it takes about a minute.
 
-Run: ``.venv/bin/python benchmarks/terminal_agent/bench_agent.py [--sshd ready.json]``
-(about a minute; start the sshd with ``jobharness serve sshd --ready-file ready.json``).
+Aims: run_python at most 0.15x crl and within 1.5x of the minimal round trip;
+first result at most 0.2x crl; recovery at most 1 s; copies at least 50 MB/s.
+
+Run: ``.venv/bin/python benchmarks/terminal_agent/bench_agent.py`` (as root, so
+the embedded sshd's account has a password for crl; about three minutes).
+``--sshd ready.json`` uses a running ``jobharness serve sshd``; ``--local``
+measures the agent on a local pipe alone; ``--no-crl`` leaves crl out.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shlex
@@ -43,14 +51,19 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from jobharness.backends.terminal import TERMINAL_TARGET, SshHop, Terminal, target_hop
 from jobharness.backends.terminal.agentstream import LocalPython, RoutePython
 from jobharness.backends.terminal.autorunner import AutoRunnerTerminal
 from jobharness.backends.terminal.runner import RunnerTerminal
 from jobharness.deadline import Deadline
+from jobharness.settings import resolve
+from jobharness.targets import open_target
 
 MINIMAL_SERVER = r"""
 import json, os, struct
@@ -78,16 +91,10 @@ while True:
 """
 HEADER = struct.Struct(">II")
 
-CRL_REFERENCE = {  # interactivesessions.md, section 8 (over ssh, loopback, 2 cores)
-    "first result": 2176.0,
-    "run_python median": 1.96,
-    "run_python p95": 5.72,
-    "proxy method": 1.93,
-    "recursive os.path.join": 15.0,
-    "1 MB up MB/s": 8.2,
-    "1 MB down MB/s": 11.9,
-    "recovery (python killed)": 64400.0,
-}
+HERE = Path(__file__).resolve().parent
+CRL_SCRIPT = HERE / "crl_reference.py"
+CRL_ROUNDS = {"first": 5, "calls": 500, "bulk": 5, "recovery": 1}
+COPY_SIZE = 64 << 20
 
 
 class Minimal:
@@ -163,29 +170,19 @@ def ms(value: float) -> str:
 
 
 class Target:
-    """Where both sides run: a local pipe, or the private sshd through one ControlMaster."""
+    """Where both sides run: a local pipe, or an sshd through one ControlMaster."""
 
-    def __init__(self, python: str, sshd: str | None) -> None:
+    def __init__(self, python: str, hop: SshHop | None) -> None:
         self.python = python
+        self.hop = hop
         self.terminal: Any = None
-        if sshd is None:
+        if hop is None:
             self.starter: Any = LocalPython(python)
             self.name = f"local pipe, {python}"
             return
-        from jobharness.backends.terminal.client import Terminal
-        from jobharness.backends.terminal.spec import SshHop
-
-        info = json.loads(open(sshd, encoding="utf-8").read())  # noqa: SIM115
-        hop = SshHop(
-            info["host"],
-            port=info["port"],
-            user=info["user"],
-            key_file=info["client_key"],
-            known_hosts=info["known_hosts"],
-        )
         self.terminal = Terminal(hop)
         self.starter = RoutePython(self.terminal, python)
-        self.name = f"ssh {info['user']}@{info['host']}:{info['port']} (ControlMaster), {python}"
+        self.name = f"ssh {hop.user}@{hop.host}:{hop.port} (ControlMaster), {python}"
 
     def minimal_argv(self) -> list[str]:
         """The minimal server's command line, on the same transport."""
@@ -196,14 +193,7 @@ class Target:
 
     def fresh(self) -> Target:
         """The same target on a connection of its own (a new login over ssh)."""
-        other = Target.__new__(Target)
-        other.__dict__.update(self.__dict__)
-        if self.terminal is not None:
-            from jobharness.backends.terminal.client import Terminal
-
-            other.terminal = Terminal(self.terminal.route)
-            other.starter = RoutePython(other.terminal, self.python)
-        return other
+        return Target(self.python, self.hop)
 
     def first_result(self) -> None:
         """From nothing (no login) to the first run_python result, then close."""
@@ -242,21 +232,47 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=2000, help="round trips per figure")
     parser.add_argument("--python", default=None, help="the target's interpreter")
     parser.add_argument(
-        "--sshd", metavar="READY_JSON", help="the ready file of `jobharness serve sshd`"
+        "--sshd", metavar="READY_JSON", help="the ready file of a running `jobharness serve sshd`"
     )
+    parser.add_argument("--local", action="store_true", help="the agent on a local pipe alone")
+    parser.add_argument("--no-crl", action="store_true", help="leave crl 1.3.1 out")
     args = parser.parse_args()
-    python = args.python or ("python3" if args.sshd else sys.executable)
-    where = Target(python, args.sshd)
+    python = args.python or (sys.executable if args.local else "python3")
+    embedded = None
+    hop: SshHop | None = None
+    password: str | None = None
+    if args.sshd:
+        info = json.loads(Path(args.sshd).read_text(encoding="utf-8"))
+        hop = SshHop(
+            info["host"], port=info["port"], user=info["user"], key_file=info["client_key"],
+            known_hosts=info["known_hosts"],
+        )  # fmt: skip
+        password = info.get("password")
+    elif not args.local:
+        settings = {s.name: resolve(s, environ={}) for s in TERMINAL_TARGET.settings}
+        embedded = open_target(TERMINAL_TARGET, settings)
+        hop = target_hop(embedded)
+        password = embedded.info.get("password")
+    where = Target(python, hop)
     try:
-        return measure(where, args.calls)
+        results = measure(where, args.calls)
+        if hop is not None:
+            results.update(copies(hop))
+        crl = None
+        if hop is not None and not args.no_crl:
+            crl = crl_figures(hop, password)
+        report(results, crl)
+        return 0
     finally:
         where.close()
+        if embedded is not None:
+            embedded.close()
 
 
-def measure(where: Target, calls: int) -> int:
-    """All the figures on ``where``."""
+def measure(where: Target, calls: int) -> dict[str, tuple[float, float]]:
+    """The agent's figures on ``where``, each with the minimal framed one beside it."""
     target = where.starter
-    print(f"target: {where.name}; {calls} calls per figure; load {os.getloadavg()}")
+    print(f"target: {where.name}; {calls} calls per figure; load {os.getloadavg()}", flush=True)
     results: dict[str, tuple[float, float]] = {}
 
     # 1. nothing to first result (a fresh login each time over ssh)
@@ -272,12 +288,9 @@ def measure(where: Target, calls: int) -> int:
     try:
         # 2. run_python
         ours, base = paired(lambda: runner.run_python("1+1"), lambda: minimal.call("1+1"), calls)
-        print(f"run_python('1+1')   median {ms(statistics.median(ours))}  p95 {ms(p95(ours))}")
-        print(f"minimal round trip  median {ms(statistics.median(base))}  p95 {ms(p95(base))}")
-        run_ratio = ratio(ours, base)
-        print(f"run_python / minimal: {run_ratio:.2f}x (aim <= 1.5x over ssh)")
         results["run_python median"] = (statistics.median(ours), statistics.median(base))
         results["run_python p95"] = (p95(ours), p95(base))
+        results["run_python paired ratio"] = (ratio(ours, base), 1.0)
 
         # 3. proxy method call
         runner.import_libraries("os")
@@ -303,8 +316,8 @@ def measure(where: Target, calls: int) -> int:
         down, down_base = paired(
             lambda: runner.run_python("blob"), lambda: minimal.call("blob"), 50
         )
-        results["1 MB up MB/s"] = (1 / statistics.median(up), 1 / statistics.median(up_base))
-        results["1 MB down MB/s"] = (1 / statistics.median(down), 1 / statistics.median(down_base))
+        results["1 MB up"] = (statistics.median(up), statistics.median(up_base))
+        results["1 MB down"] = (statistics.median(down), statistics.median(down_base))
     finally:
         runner.close()
         minimal.close()
@@ -327,27 +340,128 @@ def measure(where: Target, calls: int) -> int:
     finally:
         auto.close()
     results["recovery (python killed)"] = (statistics.median(recoveries), max(recoveries))
+    return results
 
-    print()
-    print(f"{'figure':28} {'agent':>13} {'minimal':>13} {'ratio':>7}   crl 1.3.1 (ref., ssh)")
-    for name, (value, base_value) in results.items():
-        rate = name.endswith("MB/s")
-        shown = f"{value:9.1f} MB/s" if rate else ms(value)
-        shown_base = f"{base_value:9.1f} MB/s" if rate else ms(base_value)
-        if name.startswith("recovery"):
-            shown_base = f"max {ms(base_value).strip()}"
-        crl = CRL_REFERENCE.get(name)
-        crl_text = "" if crl is None else (f"{crl:.1f} MB/s" if rate else f"{crl:.2f} ms")
-        quotient = "" if name.startswith("recovery") else f"{value / base_value:6.2f}x"
-        print(f"{name:28} {shown:>13} {shown_base:>13} {quotient:>7}   {crl_text}")
-    first = results["first result"][0] * 1000 / CRL_REFERENCE["first result"]
-    run = results["run_python median"][0] * 1000 / CRL_REFERENCE["run_python median"]
-    print(
-        f"\nagainst crl's published figures: first result {first:.3f}x (aim <= 0.2x), "
-        f"run_python {run:.3f}x (aim <= 0.15x); recovery median "
-        f"{results['recovery (python killed)'][0]:.3f} s (aim <= 1 s)"
+
+def copies(hop: SshHop) -> dict[str, tuple[float, float]]:
+    """MB/s of a COPY_SIZE file up and down: through the agent, and SFTP beside it."""
+    results: dict[str, tuple[float, float]] = {}
+    payload = os.urandom(COPY_SIZE)
+    remote = f"/tmp/jh-bench-agent-{os.getpid()}.bin"
+    with tempfile.TemporaryDirectory(prefix="jh-bench-") as scratch:
+        local, back = Path(scratch) / "up", Path(scratch) / "down"
+        local.write_bytes(payload)
+        rates: dict[str, list[float]] = {}
+        with Terminal(hop, via_agent=True) as agent, Terminal(hop) as sftp:
+            agent.run("true")  # the agent started
+            sftp.copy_to(local, remote)  # the sftp session opened
+            for name, terminal in (("agent", agent), ("sftp", sftp)):
+                for _ in range(3):
+                    up = timed(functools.partial(terminal.copy_to, local, remote))
+                    down = timed(functools.partial(terminal.copy_from, remote, back))
+                    if back.read_bytes() != payload:
+                        raise SystemExit(f"{name} copy came back different")
+                    rates.setdefault(f"{name} up", []).append(COPY_SIZE / up / 1e6)
+                    rates.setdefault(f"{name} down", []).append(COPY_SIZE / down / 1e6)
+            agent.run(f"rm -f {remote}")
+    mb = COPY_SIZE >> 20
+    for way in ("up", "down"):
+        results[f"copy {mb} MB {way} MB/s"] = (
+            statistics.median(rates[f"agent {way}"]),
+            statistics.median(rates[f"sftp {way}"]),
+        )
+    return results
+
+
+def crl_figures(hop: SshHop, password: str | None) -> dict[str, Any] | None:
+    """crl 1.3.1's figures on the same sshd, from its own virtualenv; None when it cannot run."""
+    if not password:
+        print("crl: the sshd's account has no password (run as root): crl left out")
+        return None
+    sys.path.insert(0, str(HERE.parent / "terminal"))
+    from bench_terminal import prepare_target, reference_python  # type: ignore[import-not-found]
+
+    python = reference_python()
+    base = f"/tmp/jh-bench-agent-crl-{os.getpid()}"
+    password_hop = SshHop(hop.host, hop.port, user=hop.user, password=password,
+                          known_hosts=hop.known_hosts)  # fmt: skip
+    prepare_target(password_hop, base)
+    spec = {"host": hop.host, "port": hop.port, "user": hop.user, "password": password,
+            "bin_dir": f"{base}/bin", "rounds": CRL_ROUNDS}  # fmt: skip
+    print(f"crl 1.3.1: measuring in {python} (its recovery takes about a minute) ...", flush=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="jh-bench-") as scratch:
+            spec_file, out = Path(scratch) / "target.json", Path(scratch) / "figures.json"
+            spec_file.write_text(json.dumps(spec))
+            os.chmod(spec_file, 0o600)  # it holds the password
+            done = subprocess.run(
+                [str(python), str(CRL_SCRIPT), "--target", str(spec_file), "--out", str(out)],
+                check=False,
+                timeout=1800,
+            )
+            if done.returncode != 0 or not out.exists():
+                print(f"crl: failed (status {done.returncode}); its figures are left out")
+                return None
+            figures: dict[str, Any] = json.loads(out.read_text())
+            return figures
+    finally:
+        with Terminal(hop) as terminal:
+            terminal.run(f"rm -rf {base}")
+
+
+def report(results: dict[str, tuple[float, float]], crl: dict[str, Any] | None) -> None:
+    """The table: agent, minimal framed, crl, and the ratios."""
+
+    def crl_value(name: str) -> float | None:
+        if crl is None:
+            return None
+        key = name.replace(" median", "").replace(" p95", "")
+        samples = crl.get(key)
+        if not samples:
+            return None
+        return p95(samples) if name.endswith("p95") else statistics.median(samples)
+
+    header = (
+        f"{'figure':28} {'agent':>13} {'minimal':>13} {'crl 1.3.1':>13} {'/minimal':>9} {'/crl':>8}"
     )
-    return 0
+    print("\n" + header)
+    for name, (value, base_value) in results.items():
+        if name == "run_python paired ratio":
+            continue
+        rate = name.endswith("MB/s")
+        recovery = name.startswith("recovery")
+        shown = f"{value:8.1f} MB/s" if rate else ms(value)
+        shown_base = f"{base_value:8.1f} MB/s" if rate else ms(base_value)
+        if recovery:
+            shown_base = f"max {ms(base_value).strip()}"
+        if rate:
+            shown_base = f"sftp {base_value:6.1f}"
+        theirs = crl_value(name)
+        crl_text = "-" if theirs is None else ms(theirs)
+        to_base = "" if recovery or rate else f"{value / base_value:7.2f}x"
+        to_crl = "" if theirs is None else f"{value / theirs:7.3f}x"
+        print(f"{name:28} {shown:>13} {shown_base:>13} {crl_text:>13} {to_base:>9} {to_crl:>8}")
+    for way in ("up", "down"):
+        value = results[f"1 MB {way}"][0]
+        theirs = crl_value(f"1 MB {way}")
+        crl_rate = "-" if theirs is None else f"{1 / theirs:.1f}"
+        print(f"  1 MB {way}: agent {1 / value:.1f} MB/s, crl {crl_rate} MB/s")
+    if crl is not None:
+        print(f"  crl recovery: errors seen by the caller {crl.get('recovery errors')}")
+
+    print("\nratios against the aims:")
+    paired_ratio = results["run_python paired ratio"][0]
+    print(f"  run_python / minimal framed (paired medians) {paired_ratio:7.2f}x   (aim <= 1.5x)")
+    for name, aim in (("run_python median", "<= 0.15x"), ("first result", "<= 0.2x")):
+        theirs = crl_value(name)
+        if theirs is not None:
+            print(f"  {name + ' / crl':44} {results[name][0] / theirs:7.3f}x   (aim {aim})")
+    median_recovery, slowest = results["recovery (python killed)"]
+    print(f"  {'recovery, median and slowest':44} {median_recovery:.3f} s, {slowest:.3f} s  "
+          "(aim <= 1 s)")  # fmt: skip
+    for name, (value, _) in results.items():
+        if name.endswith("MB/s"):
+            print(f"  {name + ' through the agent':44} {value:7.1f} MB/s (aim >= 50)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from robotlib._core.jobs import CleanupKeywords, ResultKeywords
 from robotlib._core.library import Component, ComponentLibrary
 from robotlib.terminal.commands import CommandKeywords, CommandStates, CommandWaits
 from robotlib.terminal.files import FileKeywords
+from robotlib.terminal.proxies import ProxyKeywords
 from robotlib.terminal.results import RunResult
 from robotlib.terminal.sessions import SESSION, SessionKeywords
 from robotlib.terminal.targets import TargetKeywords
@@ -41,19 +42,23 @@ class CloseKeyword(Component):
         targets: TargetKeywords,
         commands: CommandKeywords,
         sessions: SessionKeywords,
+        proxies: ProxyKeywords,
     ) -> None:
         super().__init__(context)
         self.targets, self.commands, self.sessions = targets, commands, sessions
+        self.proxies = proxies
 
     @keyword("Close")
     def close_everything(self) -> None:
-        """Kill the background executions, close the interactive sessions and the connections,
-        and forget the targets (crl's ``Close``, for the end of suites sharing targets).
+        """Kill the background executions, end the remote Pythons, close the interactive
+        sessions and the connections, and forget the targets (crl's ``Close``, for the end
+        of suites sharing targets).
 
         The next keyword connects again. Processes of `Execute Nohup Background In
         Target` keep running until the run ends.
         """
         self.commands.cancel_all()
+        self.proxies.close_all()
         self.sessions.close_all_interactive_sessions()
         self.targets.close_all()
 
@@ -103,6 +108,19 @@ class TerminalLibrary(ComponentLibrary):
     `Write Secret`, `Read`, `Read Until`, `Read Until Regexp`,
     `Read Until Prompt`, `Execute Command In Session`. Every read has a
     timeout; reading is linear in the output's length.
+
+    == Remote Python ==
+
+    crl's proxy keywords by the same names: `Get Terminal` (a remote Python
+    agent of the target, recovered by itself), `Import Local Path Module In
+    Terminal`, `Get Proxy From Call In Terminal`, `Get Proxy Object In
+    Terminal`; and `Run Python In Terminal`, `Call Proxy Method` (or Robot's
+    ``${proxy.method()}``), `Start Call In Terminal` and `Get Call Result`
+    (the call is a job). Only data comes back from the target: values, or
+    proxies of remote objects, released when the test that made them ends.
+    With the target property ``through_agent`` set, `Execute Command In
+    Target` and the single-file copies go through that agent too, one round
+    trip each.
 
     == Commands as jobs ==
 
@@ -162,6 +180,7 @@ class TerminalLibrary(ComponentLibrary):
         )
         self.commands = CommandKeywords(context, self.targets)
         self.sessions = SessionKeywords(context, self.targets)
+        self.proxies = ProxyKeywords(context, self.targets)
         super().__init__(
             context,
             [
@@ -169,7 +188,8 @@ class TerminalLibrary(ComponentLibrary):
                 self.commands,
                 FileKeywords(context, self.targets),
                 self.sessions,
-                CloseKeyword(context, self.targets, self.commands, self.sessions),
+                self.proxies,
+                CloseKeyword(context, self.targets, self.commands, self.sessions, self.proxies),
                 CommandWaits(context, **NAMES),
                 CommandStates(context, **NAMES),
                 ResultKeywords(context, **NAMES),
@@ -197,6 +217,7 @@ class TerminalLibrary(ComponentLibrary):
             if self.ctx.cleanup_policy is not CleanupPolicy.NEVER:
                 self.ctx.report(self.ctx.tracker.clean_up_all())
         finally:
+            self.proxies.close_all()
             self.sessions.close_all_interactive_sessions()
             self.targets.close_all()
             super().close()

@@ -9,6 +9,7 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
+from robot.utils import is_truthy
 
 from jobharness.backends.terminal import HostKeyPolicy, Route, Terminal, route, target_hop
 from jobharness.errors import ConfigurationError
@@ -23,6 +24,7 @@ DEFAULT_PROPERTIES: dict[str, Any] = {
     "default_executable": "/bin/bash",
     "max_processes_in_target": 100,
     "update_env_dict": {},
+    "through_agent": False,
 }
 """crl's target properties and their defaults."""
 SECRET_KEYS = ("password", "reply")
@@ -101,6 +103,12 @@ class TargetKeywords(Connector):
         | ``default_executable``      | the shell commands run in                   | /bin/bash   |
         | ``max_processes_in_target`` | accepted for crl's suites; no limit here    | 100         |
         | ``update_env_dict``         | environment variables of every command      | {}          |
+        | ``through_agent``           | commands and file copies via the agent      | False       |
+
+        With ``through_agent`` true, `Execute Command In Target` and the
+        single-file copies go through the target's remote Python agent (one
+        round trip each, files as raw frames) instead of one ssh channel per
+        command and SFTP; the target then needs ``python3``.
 
         | Set Target Property | node | update_env_dict | ${{ {"LANG": "C"} }} |
         """
@@ -184,6 +192,7 @@ class TargetKeywords(Connector):
             )
             self.terminals[target] = terminal
         terminal.kill_grace = float(self.property(name, "termination_timeout"))
+        terminal.via_agent = is_truthy(self.property(name, "through_agent"))
         return terminal
 
     def seconds_of(self, value: timedelta | None) -> float:

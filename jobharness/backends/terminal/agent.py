@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import json
 import linecache
 import operator
@@ -519,6 +520,62 @@ class Agent:
     def op_output(self, request: dict[str, Any]) -> bytes:
         """What was printed since the last call, when on a terminal (the last 256 writes)."""
         return b"".join(self.output.popleft() for _ in range(len(self.output)))
+
+    def op_module(self, request: dict[str, Any]) -> None:
+        """Make module ``name`` from source text sent by the controller, bind it here."""
+        module = types.ModuleType(request["name"])
+        module.__file__ = request.get("file") or f"<{request['name']}>"
+        code = compile(request["src"], module.__file__, "exec")
+        sys.modules[module.__name__] = module
+        exec(code, module.__dict__)
+        self.ns[module.__name__] = module
+
+    def op_run(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run a shell line in its own process group; its status and outputs, in one reply.
+
+        At ``timeout`` the group gets SIGTERM, and SIGKILL ``grace`` s later.
+        """
+        import subprocess
+
+        pipe = subprocess.PIPE
+        process = subprocess.Popen(
+            [request.get("shell") or "/bin/sh", "-c", request["cmd"]],
+            stdin=pipe,
+            stdout=pipe,
+            stderr=pipe,
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            out, err = process.communicate(request.get("input") or b"", request.get("timeout"))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            for sig, wait in ((signal.SIGTERM, request.get("grace", 5.0)), (signal.SIGKILL, None)):
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, sig)
+                try:
+                    out, err = process.communicate(None, wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        reply = {"status": process.returncode, "stdout": out, "stderr": err}
+        reply.update(timed_out=timed_out, pgid=process.pid)
+        return reply
+
+    def op_read(self, request: dict[str, Any]) -> bytes:
+        """Up to ``size`` bytes of file ``path`` from ``offset`` (sent raw after the JSON)."""
+        with open(request["path"], "rb") as stream:
+            stream.seek(request.get("offset", 0))
+            return stream.read(request["size"])
+
+    def op_write(self, request: dict[str, Any]) -> int:
+        """Write ``data`` to file ``path`` (new, or appended with ``append``); its size now."""
+        path = request["path"]
+        with open(path, "ab" if request.get("append") else "wb") as stream:
+            stream.write(request["data"])
+        if request.get("mode") is not None:
+            os.chmod(path, request["mode"])
+        return os.stat(path).st_size
 
     def stop(self) -> Any:
         """End now, with the process group when the agent leads it (SIGTERM reaches us too)."""

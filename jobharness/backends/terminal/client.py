@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from jobharness.backends.terminal import commands
+from jobharness.backends.terminal.agentroute import AgentRoute
 from jobharness.backends.terminal.channel import Channel, Leftovers, LineSink
 from jobharness.backends.terminal.connection import Link, LocalLink, SshMaster
 from jobharness.backends.terminal.errors import SessionBroken, TerminalError, signal_number
@@ -74,7 +75,9 @@ class Terminal(Closing):
     a command or a job's wait may take when no ``timeout`` is given;
     ``kill_grace`` is the time between SIGTERM and SIGKILL when a command is
     killed. The connection opens on first use (or :meth:`open`); ``with``
-    closes it, cancelling the jobs still running.
+    closes it, cancelling the jobs still running. With ``via_agent``,
+    commands and single-file copies go through a remote Python agent, one
+    round trip each (:mod:`~jobharness.backends.terminal.agentroute`).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class Terminal(Closing):
         kill_grace: float = DEFAULT_KILL_GRACE,
         reconnect: bool = True,
         name: str = "",
+        via_agent: bool = False,
     ) -> None:
         self.route: Route = route(target)
         self.plan: Plan = plan_route(self.route)
@@ -101,6 +105,8 @@ class Terminal(Closing):
         self._jobs: weakref.WeakSet[TerminalJob] = weakref.WeakSet()
         self._scratch: Path | None = None
         self._leftovers = Leftovers()
+        self.via_agent = via_agent
+        self._agent: AgentRoute | None = None
 
     # -- the connection -----------------------------------------------------------------
 
@@ -211,6 +217,12 @@ class Terminal(Closing):
             channel.close()
             raise
         return channel
+
+    def agent_route(self) -> AgentRoute:
+        """The agent that runs commands and copies when ``via_agent`` is set (made on first use)."""
+        if self._agent is None:
+            self._agent = AgentRoute(self)
+        return self._agent
 
     # -- commands -----------------------------------------------------------------------
 
@@ -387,6 +399,9 @@ class Terminal(Closing):
             with contextlib.suppress(TerminalError):
                 job.cancel()
         self.transfers.close()
+        agent, self._agent = self._agent, None
+        if agent is not None:
+            agent.close()
         self._leftovers.reap_all()
         link, self._link = self._link, None
         try:

@@ -101,6 +101,10 @@ def run(
     """Run ``command`` through ``terminal`` within ``timeout``: one round trip."""
     started = time.monotonic()
     data = _input(stdin)
+    if terminal.via_agent and stream is None:
+        line = prologue(terminal, command, env, cwd)
+        agent = terminal.agent_route()
+        return agent.run(line, command, timeout, stdin=data, raise_on_timeout=raise_on_timeout)
     with bounded(Deadline(timeout, "command")) as limit:
         link = terminal.link(limit)
         nonce = new_nonce()

@@ -6,7 +6,9 @@ Three ways, the fastest the route allows:
 * an ssh route without prompt hops uses SFTP on one channel of the master
   (:mod:`~jobharness.backends.terminal.sftp`), kept open between copies;
 * a route through prompt hops (``sudo``, ``su``) streams through a bare
-  command channel (``cat``, ``tar``), as the last hop's user.
+  command channel (``cat``, ``tar``), as the last hop's user;
+* with the terminal's ``via_agent``, single files go through the remote
+  Python agent as raw frames (:mod:`~jobharness.backends.terminal.agentroute`).
 
 Directories travel as one tar stream (built in memory) and are unpacked
 by ``tar`` on the target. A copy between two targets goes through a local
@@ -92,6 +94,8 @@ class Transfers:
             if mode_bits is not None:
                 os.chmod(remote, mode_bits)
             return path.stat().st_size
+        if self.terminal.via_agent:
+            return self.terminal.agent_route().write(remote, path.read_bytes(), mode_bits, deadline)
         session = self._session(deadline)
         if session is not None:
             with path.open("rb") as data:
@@ -108,6 +112,9 @@ class Transfers:
         if self._local:
             shutil.copyfile(remote, path)
             return path.stat().st_size
+        if self.terminal.via_agent:
+            with path.open("wb") as out:
+                return self.terminal.agent_route().read(remote, out.write, deadline)
         session = self._session(deadline)
         if session is not None:
             expected = session.size(remote, deadline)
@@ -123,6 +130,10 @@ class Transfers:
         deadline = Deadline(timeout, "copy")
         if self._local:
             return Path(remote).read_bytes()
+        if self.terminal.via_agent:
+            pieces: list[bytes] = []
+            self.terminal.agent_route().read(remote, pieces.append, deadline)
+            return b"".join(pieces)
         session = self._session(deadline)
         if session is None:
             return self._bare(f"cat {shlex.quote(remote)}", b"", deadline)
@@ -132,6 +143,9 @@ class Transfers:
 
     def write_bytes(self, remote: str, data: bytes, mode: int | str | None, timeout: float) -> None:
         """Make the file ``remote`` hold ``data``."""
+        if self.terminal.via_agent and not self._local:
+            self.terminal.agent_route().write(remote, data, file_mode(mode), Deadline(timeout))
+            return
         with tempfile.NamedTemporaryFile(prefix="jh-copy-") as local:
             local.write(data)
             local.flush()

@@ -64,7 +64,8 @@ class ProxyState:
         target = self.target
         if target is None:
             raise InvalidProxySession(
-                "this proxy is empty: it was handed over with set_from_remote_proxy, or made "
+                "this proxy is empty: its remote object was released (at the end of the test "
+                "that made it, say), or it was handed over with set_from_remote_proxy, or made "
                 "empty; fill it with set_from_remote_proxy"
             )
         if target.epoch is not None and target.epoch != self.runner.epoch:

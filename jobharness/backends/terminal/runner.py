@@ -37,6 +37,7 @@ from jobharness.backends.terminal.proxies import (
     wire_target,
 )
 from jobharness.backends.terminal.runner_errors import (
+    RemoteError,
     RemoteTimeout,
     RunnerTerminalSessionBroken,
     RunnerTerminalSessionClosed,
@@ -67,6 +68,7 @@ class Binding(NamedTuple):
     kind: str
     name: str
     expression: str
+    filename: str = ""
 
 
 class RunnerTerminal(Closing):
@@ -144,7 +146,11 @@ class RunnerTerminal(Closing):
     def _bind(self, binding: Binding, deadline: Deadline) -> None:
         source = f"import {binding.name}" if binding.kind == "import" else binding.expression
         payload: dict[str, Any] = {"op": "eval", "src": source, "ret": "none"}
-        if binding.kind == "proxy":
+        if binding.kind == "module":
+            payload = {"op": "module", "name": binding.name, "src": source, "ret": "none"}
+            payload["file"] = binding.filename
+            source = f"module {binding.name} ({len(source)} characters)"
+        elif binding.kind == "proxy":
             payload["name"] = binding.name
         log.info("declared on %s: %s", self.describe(), snippet(source, 200))
         self._request(payload, f"declaring {binding.name}", timeout=deadline.remaining())
@@ -366,6 +372,21 @@ class RunnerTerminal(Closing):
             self._bindings.append(binding)
             if self._link is not None and not self._link.broken:
                 self._bind(binding, Deadline(self.default_timeout, "call"))
+
+    def declare_module(self, name: str, source: str, filename: str = "") -> None:
+        """Make module ``name`` from ``source`` on the target (in ``sys.modules`` and the
+        namespace), now when connected and on every new connection."""
+        if not name.isidentifier():
+            raise ConfigurationError(f"{name!r} is not a module name")
+        binding = Binding("module", name, source, filename)
+        self._bindings[:] = [b for b in self._bindings if (b.kind, b.name) != ("module", name)]
+        self._bindings.append(binding)
+        if self._link is not None and not self._link.broken:
+            try:
+                self._bind(binding, Deadline(self.default_timeout, "call"))
+            except RemoteError:  # a module that does not load is not sent again
+                self._bindings.remove(binding)
+                raise
 
     def declare_proxy(
         self, name: str, expression: str | None = None, *, spec: Any = None, recursive: bool = False
