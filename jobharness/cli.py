@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from jobharness import __version__, faultproxy_cli
+from jobharness import __version__, faultproxy_cli, reap_cli
 from jobharness.errors import JobHarnessError
 from jobharness.plugins import ServerSpec, servers
 from jobharness.servers.base import EmbeddedServer, add_server_arguments
@@ -46,6 +46,14 @@ def build_parser(specs: dict[str, ServerSpec]) -> argparse.ArgumentParser:
     )
     faultproxy_cli.add_arguments(proxy)
     proxy.set_defaults(run=faultproxy_cli.run)
+    reap = commands.add_parser(
+        "reap",
+        help="cancel what a crashed or killed run left on the configured servers",
+        description=reap_cli.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    reap_cli.add_arguments(reap)
+    reap.set_defaults(run=reap_cli.run)
     doctor = commands.add_parser("doctor", help="check the installation and every embedded server")
     doctor.add_argument("--no-servers", action="store_true", help="skip starting the servers")
     return parser

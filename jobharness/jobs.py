@@ -15,6 +15,8 @@ native state visible. A :class:`Job` knows how to fetch its own state
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import time
 from abc import ABC, abstractmethod
@@ -33,6 +35,8 @@ from jobharness.errors import (
     TransportError,
     WaitTimeout,
 )
+from jobharness.failures import describe_ending, describe_job
+from jobharness.progress import WaitStatus, WaitWatch, describe_awaited
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -105,6 +109,8 @@ class JobResult:
     error: str | None = None
     output: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    job: Job | None = field(default=None, repr=False, compare=False)
+    """The job this result is of (set by :attr:`Job.result`), for failure texts."""
 
     @property
     def ok(self) -> bool:
@@ -112,15 +118,18 @@ class JobResult:
         return self.state is JobState.SUCCEEDED
 
     def raise_for_state(self) -> JobResult:
-        """Return self if the job succeeded, else raise JobFailed or JobCancelled."""
-        text = f"{self.backend} job {self.job_id} ended {self.state} (native {self.native_state!r})"
-        if self.error:
-            text += f": {self.error}"
+        """Return self if the job succeeded, else raise JobFailed or JobCancelled.
+
+        The message names the job (backend, id, name), its state in both
+        words, its exit code and error, and the tail of its output.
+        """
+        __tracebackhide__ = True
+        if self.state is JobState.SUCCEEDED:
+            return self
+        text = describe_ending(self, self.job)
         if self.state is JobState.CANCELLED:
-            raise JobCancelled(text)
-        if self.state is not JobState.SUCCEEDED:
-            raise JobFailed(text)
-        return self
+            raise JobCancelled(text, self.job)
+        raise JobFailed(text, self.job)
 
 
 @dataclass(frozen=True)
@@ -287,11 +296,25 @@ class Job(ABC):
     @property
     def result(self) -> JobResult:
         """The job's result as known now; wait first for a final one."""
-        return self._build_result()
+        result = self._build_result()
+        return result if result.job is not None else dataclasses.replace(result, job=self)
 
     def output(self) -> str | None:
         """The job's output, where the backend has one; ``None`` otherwise."""
         return None
+
+    def exit_code(self) -> int | None:
+        """The exit code of the job's process, where the backend reports one; else ``None``."""
+        return None
+
+    def failure_output(self) -> str | None:
+        """What a failure text shows of the job's output (:meth:`output` unless overridden)."""
+        return self.output()
+
+    def raise_for_state(self) -> JobResult:
+        """Return the result if the job succeeded, else raise JobFailed or JobCancelled."""
+        __tracebackhide__ = True
+        return self.result.raise_for_state()
 
     def wait(
         self,
@@ -301,6 +324,7 @@ class Job(ABC):
         on_timeout: OnTimeout | str = OnTimeout.FAIL,
     ) -> JobResult:
         """Wait until the job is final or ``timeout`` seconds have passed; return its result."""
+        __tracebackhide__ = True
         wait_for(
             [self],
             self.default_timeout if timeout is None else timeout,
@@ -325,6 +349,13 @@ MAX_CONSECUTIVE_ERRORS = 3
 """Poll rounds in a row that may fail (after the transport's own retries) before a wait gives up."""
 CANCEL_TIMEOUT = 5.0
 """How long the cancels of ``on_timeout=cancel`` may take, after the wait's deadline."""
+BLOCK_SLICE = 2.0
+"""Longest server-side block of a watched wait, so its status line and state changes stay live."""
+TIMEOUT_TAIL_LINES = 5
+"""Lines of each unfinished job's output a timeout's message shows."""
+TIMEOUT_OUTPUT_BUDGET = 0.2
+"""Seconds a timeout's message may spend reading the unfinished jobs' output, all together:
+a wait ends by its deadline, so a silent server must not hold its message."""
 
 
 def _refresh_round(jobs: Iterable[Job]) -> None:
@@ -350,6 +381,7 @@ def _poll_until(
     deadline: Deadline,
     poll: PollPolicy,
     enough: int,
+    watch: WaitWatch,
     intervals: Iterator[float] | None = None,
 ) -> _Progress:
     """Poll until ``enough`` jobs are final or the deadline passes.
@@ -357,8 +389,10 @@ def _poll_until(
     Every request is bounded by the deadline (it is current in this block).
     A transport error that the transport gave up on is tolerated on the poll
     schedule; after :data:`MAX_CONSECUTIVE_ERRORS` in a row it is raised. One
-    that ends at the deadline ends the wait like the deadline itself.
+    that ends at the deadline ends the wait like the deadline itself. After
+    every round, ``watch`` reports the state changes it saw and the progress.
     """
+    __tracebackhide__ = True
     intervals = intervals or poll.intervals()
     errors = 0
     last: TransportError | None = None
@@ -373,10 +407,28 @@ def _poll_until(
                 return _Progress([job for job in jobs if job.done], exc)
             if errors >= MAX_CONSECUTIVE_ERRORS:
                 raise
+        finally:
+            watch.round()
         finished = [job for job in jobs if job.done]
         if len(finished) >= enough or deadline.expired:
             return _Progress(finished, last if errors else None)
         deadline.sleep(next(intervals), poll.slice)
+
+
+def _block_until_done(job: Job, deadline: Deadline, watch: WaitWatch) -> _Progress:
+    """Let ``job`` wait on its server; in slices of :data:`BLOCK_SLICE` when someone watches."""
+    while not job.done and not deadline.expired:
+        if watch.watched:
+            job._block_until_done(Deadline(min(BLOCK_SLICE, deadline.remaining()), "wait"))
+            if not job.done and not deadline.expired:
+                with contextlib.suppress(TransportError):  # the next block meets it again
+                    job.refresh()  # the native state (queued, running) for the watchers
+        else:
+            job._block_until_done(deadline)
+        watch.round()
+        if not job.done:  # the server answered early: do not spin
+            deadline.sleep(job.poll.slice, job.poll.slice)
+    return _Progress([job] if job.done else [])
 
 
 def _timed_out(
@@ -386,6 +438,7 @@ def _timed_out(
     what: str,
     error: TransportError | None = None,
 ) -> None:
+    __tracebackhide__ = True
     pending = [job for job in jobs if not job.done]
     if on_timeout is OnTimeout.CONTINUE or not pending:
         return
@@ -399,12 +452,17 @@ def _timed_out(
                 except JobHarnessError as exc:
                     refused.append(f"{job.id}: {exc}")
         cancelled = " (cancel requested" + "".join(f"; not cancelled {r}" for r in refused) + ")"
-    states = "; ".join(job.summary() for job in pending)
-    why = f"; the last request failed: {error}" if error is not None else ""
+    # a server that just failed a request is not asked again for output
+    budget = Deadline(0.0 if error else TIMEOUT_OUTPUT_BUDGET, "reading the output")
+    states = "\n".join(
+        describe_job(job, lines=TIMEOUT_TAIL_LINES, output_timeout=budget.remaining())
+        for job in pending
+    )
+    why = f"\nthe last request failed: {error}" if error is not None else ""
     raise WaitTimeout(
         f"waited {deadline.timeout:g} s for {what}; still unfinished{cancelled}: {states}{why}",
         pending,
-    ) from error
+    ) from None  # the text says what the last request met; its traceback is noise here
 
 
 def _checked_jobs(jobs: Any) -> list[Job]:
@@ -435,10 +493,12 @@ def wait_for(
     ``timeout`` (seconds or a ``timedelta``) bounds the whole wait, every
     request it makes included. On timeout: raise
     :class:`~jobharness.errors.WaitTimeout` naming every unfinished job with
-    its last known state, after cancelling them if ``on_timeout`` is
-    ``cancel`` (the cancels have :data:`CANCEL_TIMEOUT` of their own); or,
-    with ``continue``, return what is final.
+    its last known state and the tail of its output, after cancelling them if
+    ``on_timeout`` is ``cancel`` (the cancels have :data:`CANCEL_TIMEOUT` of
+    their own); or, with ``continue``, return what is final. The observers of
+    :mod:`jobharness.progress` hear of every state change as it is seen.
     """
+    __tracebackhide__ = True
     jobs = _checked_jobs(jobs)
     mode = WaitMode.parse(mode)
     policy = OnTimeout.parse(on_timeout)
@@ -446,12 +506,15 @@ def wait_for(
     if not jobs:
         return []
     enough = len(jobs) if mode is WaitMode.ALL else 1
-    with bounded(deadline):
-        if len(jobs) == 1 and jobs[0].blocks_on_server and not jobs[0].done:
-            jobs[0]._block_until_done(deadline)
-            progress = _Progress([job for job in jobs if job.done])
-        else:
-            progress = _poll_until(jobs, deadline, poll or jobs[0].poll, enough)
+    watch = WaitWatch(WaitStatus(describe_awaited(jobs, mode.value), jobs, deadline))
+    try:
+        with bounded(deadline):
+            if len(jobs) == 1 and jobs[0].blocks_on_server and not jobs[0].done:
+                progress = _block_until_done(jobs[0], deadline, watch)
+            else:
+                progress = _poll_until(jobs, deadline, poll or jobs[0].poll, enough, watch)
+    finally:
+        watch.end()
     if len(progress.finished) < enough:
         what = f"{len(jobs)} job(s)" if mode is WaitMode.ALL else f"any of {len(jobs)} job(s)"
         _timed_out(jobs, deadline, policy, what, progress.error)
@@ -470,6 +533,7 @@ def as_completed(
     The deadline bounds the requests made while polling, not the caller's
     own work between two yielded jobs.
     """
+    __tracebackhide__ = True
     remaining = _checked_jobs(jobs)
     policy = OnTimeout.parse(on_timeout)
     deadline = Deadline(timeout, "wait")
@@ -478,8 +542,12 @@ def as_completed(
     poll = poll or remaining[0].poll
     intervals = poll.intervals()  # one backoff for the whole iteration
     while remaining:
-        with bounded(deadline):
-            progress = _poll_until(remaining, deadline, poll, 1, intervals)
+        watch = WaitWatch(WaitStatus(describe_awaited(remaining, "any"), remaining, deadline))
+        try:
+            with bounded(deadline):
+                progress = _poll_until(remaining, deadline, poll, 1, watch, intervals)
+        finally:
+            watch.end()
         if not progress.finished:
             _timed_out(
                 remaining, deadline, policy, f"{len(remaining)} remaining job(s)", progress.error

@@ -20,9 +20,7 @@ Nothing here imports a backend: a run pays only for the backends its tests use.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
-import textwrap
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -31,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from jobharness.cleanup import CLEANUP_TIMEOUT, Cleanable, CleanupReport, clean_up
-from jobharness.deadline import parse_timeout
+from jobharness.deadline import Deadline, bounded, parse_timeout
 from jobharness.errors import JobHarnessError
+from jobharness.failures import describe_job
 from jobharness.jobs import DEFAULT_TIMEOUT, Job
 from jobharness.redaction import live_secrets, mask_values, url_secrets
 from jobharness.settings import Resolved, Setting, resolve
@@ -41,7 +40,10 @@ if TYPE_CHECKING:
     from jobharness.targets import Target, TargetSpec
 
 GROUP = "jobharness"
-OUTPUT_LIMIT = 4000
+REPORT_TAIL_LINES = 50
+"""Lines of each job's output a failing test's report shows (the last ones)."""
+REPORT_REFRESH_TIMEOUT = 5.0
+"""Seconds a failing test's report may spend asking for its unfinished jobs' states."""
 
 TIMEOUT = Setting(
     "jobharness_timeout",
@@ -57,6 +59,8 @@ CLEANUP = Setting(
 )
 
 _ITEMS = pytest.StashKey[list[Cleanable]]()
+CLEANUP_DEADLINE = pytest.StashKey[Deadline]()
+"""The deadline of a test's cleanup, shared by what reports look up after it."""
 _RECORDERS = pytest.StashKey[list["JobRecorder"]]()
 
 
@@ -176,6 +180,7 @@ def jobharness_jobs(request: pytest.FixtureRequest) -> Iterator[JobRecorder]:
     live.append(recorder)
     yield recorder
     live.remove(recorder)
+    request.node.stash[CLEANUP_DEADLINE] = Deadline(timeout, "cleanup")
     report = recorder.cleanup()
     if report:
         request.node.add_report_section("teardown", "jobharness cleanup", "\n".join(report.lines()))
@@ -192,10 +197,10 @@ def wait_timeout(request: pytest.FixtureRequest, default: float | None = None) -
 
 
 def caller_id(request: pytest.FixtureRequest, limit: int = 100) -> str:
-    """``<xdist worker>:<test node id>``, shortened from the left to ``limit`` characters."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    text = f"{worker}:{request.node.nodeid}"
-    return text if len(text) <= limit else worker + ":..." + text[-(limit - len(worker) - 4) :]
+    """``<run id>/<xdist worker>:<test node id>#<n>``, a new one for each job (see reap.py)."""
+    from pytest_plugin.reap import job_caller
+
+    return job_caller(request, limit)
 
 
 def renamed_fixture(request: pytest.FixtureRequest, old: str, new: str) -> Any:
@@ -249,7 +254,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     jobs = [thing for thing in item.stash.get(_ITEMS, []) if isinstance(thing, Job)]
     if report.failed and jobs and report.when == "call":
-        report.sections.append(("jobharness jobs", "\n".join(_describe(job) for job in jobs)))
+        # one budget for the whole section: a frozen server delays a failing test's
+        # report by at most the cleanup timeout
+        cleanup = parse_timeout(get_setting(item.config, CLEANUP).value, CLEANUP.name)
+        budget = Deadline(min(REPORT_REFRESH_TIMEOUT, cleanup), "the report")
+        _refresh_for_report(jobs, budget)
+        described = (_describe(job, budget.remaining()) for job in jobs)
+        report.sections.append(("jobharness jobs", "\n".join(described)))
     scrub_report(report, known_secrets(item.config))
     return report
 
@@ -296,16 +307,25 @@ def scrub_report(report: pytest.CollectReport | pytest.TestReport, secrets: set[
         ]
 
 
-def _describe(job: Job) -> str:
-    try:
-        output = job.output()
-    except JobHarnessError as exc:
-        output = f"(output unavailable: {exc})"
-    if not output:
-        return job.summary()
-    if len(output) > OUTPUT_LIMIT:
-        output = "..." + output[-OUTPUT_LIMIT:]
-    return job.summary() + "\n" + textwrap.indent(output, "    ")
+def _refresh_for_report(jobs: list[Job], budget: Deadline) -> None:
+    """Ask the servers once for the unfinished jobs' states, so the report shows the latest.
+
+    Within ``budget``; a job whose server does not answer keeps its last known
+    state (the report is not the place to fail).
+    """
+    groups: dict[type[Job], list[Job]] = {}
+    for job in jobs:
+        if not job.done:
+            groups.setdefault(type(job), []).append(job)
+    with bounded(budget):
+        for cls, group in groups.items():
+            with contextlib.suppress(JobHarnessError):
+                cls.refresh_many(group)
+
+
+def _describe(job: Job, output_timeout: float) -> str:
+    """The job's summary, its exit code where known, then the tail of its output."""
+    return describe_job(job, lines=REPORT_TAIL_LINES, output_timeout=output_timeout)
 
 
 @pytest.hookimpl(trylast=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from robot.api.deco import library
 
@@ -11,6 +12,7 @@ from robotlib._core.context import LibraryContext
 from robotlib._core.conversions import LibraryDuration
 from robotlib._core.jobs import ResultKeywords, StateKeywords, WaitKeywords
 from robotlib._core.library import ComponentLibrary
+from robotlib.runs import RunKeywords, set_run_id
 
 JOB_NAMES = {
     "noun": "Job",
@@ -47,14 +49,35 @@ class JobLibrary(ComponentLibrary):
     | Job Should Have Succeeded | ${job}       |            |           |
     """
 
-    def __init__(self, timeout: LibraryDuration = timedelta(seconds=DEFAULT_TIMEOUT)) -> None:
-        """``timeout`` is the default of every wait."""
+    def __init__(
+        self,
+        timeout: LibraryDuration = timedelta(seconds=DEFAULT_TIMEOUT),
+        progress: Literal["auto", "on", "off"] | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        """``timeout`` is the default of every wait.
+
+        ``progress`` decides the console status line of waits that run
+        longer than two seconds (what is awaited, the jobs per state, the
+        time spent against the deadline): ``auto`` shows it unless the
+        console is quiet, dotted or none or the run is a pabot process;
+        ``on`` always; ``off`` never. Unset, the environment variable
+        ``JOBHARNESS_PROGRESS`` or the Robot variable ``${JOBHARNESS_PROGRESS}``
+        decides, else ``auto``. Every library's waits follow those two.
+
+        ``run_id`` names the run in every job name, for every library (see
+        `Get Run Id`); ``JOBHARNESS_RUN_ID`` in the environment still wins.
+        """
+        if run_id:
+            set_run_id(run_id)
         context = LibraryContext("job", timeout=timeout)
+        context.progress = progress
         super().__init__(
             context,
             [
                 WaitKeywords(context, **JOB_NAMES),
                 StateKeywords(context, **JOB_NAMES),
                 ResultKeywords(context, **JOB_NAMES),
+                RunKeywords(context),
             ],
         )

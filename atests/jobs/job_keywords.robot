@@ -59,5 +59,16 @@ Output Of A Job
 A Succeeded Job Is Not Failed
     ${job}=    Start In Sandbox    true
     Wait For Job    ${job}
-    Run Keyword And Expect Error    expected sandbox job * to have failed
+    Run Keyword And Expect Error    expected sandbox job * to have failed, but it is succeeded*
     ...    Job Should Have Failed    ${job}
+
+A Failure Explains Itself
+    [Documentation]    The message names the job, its native state, exit code and output tail.
+    ${job}=    Start In Sandbox    echo compiling    echo 'missing header' >&2; exit 3
+    Wait For Job    ${job}
+    ${message}=    Run Keyword And Expect Error    *
+    ...    Job Should Have Succeeded    ${job}
+    Should Start With    ${message}    sandbox job ${job.id} '
+    Should Contain    ${message}    ended failed (native 'EXIT_3'), exit code 3
+    Should Contain    ${message}    \n    compiling
+    Should Contain    ${message}    \n    missing header

@@ -12,7 +12,8 @@ A Task Instance Succeeds
     Task Instance State Should Be    ${job}    successful
     Task Instance State Should Be    ${job}    succeeded    refresh=${False}
     Task Instance Arguments Should Be    ${job}    seconds=0.2    exit_code=0
-    Should Contain    ${job.name}    sleeper@robot-
+    ${run}=    Get Run Id
+    Should Contain    ${job.name}    sleeper@${run}/robot-
     ${output}=    Get Job Output    ${job}
     Should Be Equal    ${output}    stdout:\nslept 0.2 s
 

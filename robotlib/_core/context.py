@@ -98,6 +98,8 @@ class LibraryContext:
         self.tracker = CleanupTracker(seconds(cleanup_timeout, CLEANUP_TIMEOUT, "cleanup_timeout"))
         self.job_log = JobLog()
         self.embedded_target: Target | None = None
+        self.progress: str | None = None
+        """The status-line setting given to the library (None: env, Robot variable, auto)."""
 
     # -- targets ---------------------------------------------------------------------------
 

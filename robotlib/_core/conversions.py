@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from typing import Any, Literal
@@ -155,15 +154,10 @@ def poll_policy(poll: timedelta | float | None) -> PollPolicy | None:
 
 
 def caller_id(limit: int = 80) -> str:
-    """An id naming this Robot process and test, so parallel (pabot) runs' jobs differ."""
-    try:
-        variables = BuiltIn().get_variables()
-        pool = variables.get("${PABOTEXECUTIONPOOLID}") or str(os.getpid())
-        name = variables.get("${TEST NAME}") or variables.get("${SUITE NAME}") or ""
-    except RobotNotRunningError:
-        pool, name = str(os.getpid()), ""
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")
-    return f"robot-{pool}-{slug}"[:limit]
+    """A new name part for each job: the run id, this Robot process and test (see runs.py)."""
+    from robotlib.runs import job_caller
+
+    return job_caller(limit)
 
 
 def renamed_argument(keyword: str, old: str, new: str, old_value: Any, new_value: Any) -> Any:

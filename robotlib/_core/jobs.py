@@ -14,6 +14,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from jobharness.errors import ConfigurationError
+from jobharness.failures import describe_job, identify, output_block, read_output, state_words
 from jobharness.jobs import Job, JobResult, JobState
 from robotlib._core.conversions import OnTimeoutName
 from robotlib._core.library import Component
@@ -62,6 +63,7 @@ class WaitKeywords(Component):
             poll=poll,
             on_timeout=on_timeout,
             mode=mode,
+            progress=self.ctx.progress,
         )
 
     def _log_results(self, jobs: tuple[Any, ...]) -> None:
@@ -181,19 +183,30 @@ class StateKeywords(Component):
             )
         actual = handle.state.value if wanted in neutral else handle.native_state.lower()
         if actual != wanted:
-            raise AssertionError(f"{handle.summary()}: expected state {wanted!r}, got {actual!r}")
+            raise AssertionError(
+                f"expected state {wanted!r}, got {actual!r}: {describe_job(handle)}"
+            )
 
     @keyword("{noun} Should Have Succeeded")
     def job_should_have_succeeded(self, job: Job) -> None:
-        """Fail unless ``job`` is finished and succeeded; the failure names its state and error."""
-        self._refreshed(job, True).result.raise_for_state()
+        """Fail unless ``job`` is finished and succeeded.
+
+        The failure names the job (backend, id, name), its state in both
+        words, its exit code and error, and the tail of its output, where the
+        backend has them.
+        """
+        self._refreshed(job, True).raise_for_state()
 
     @keyword("{noun} Should Have Failed")
     def job_should_have_failed(self, job: Job) -> None:
-        """Fail unless ``job`` is finished in ``failed`` or ``error``."""
+        """Fail unless ``job`` is finished in ``failed`` or ``error``; the failure names the job."""
         handle = self._refreshed(job, True)
         if handle.state not in (JobState.FAILED, JobState.ERROR):
-            raise AssertionError(f"expected {handle.summary()} to have failed")
+            raise AssertionError(
+                f"expected {identify(handle)} to have failed, but it is "
+                f"{state_words(handle.state.value, handle.native_state)}"
+                + output_block(read_output(handle))
+            )
 
 
 class ResultKeywords(Component):

@@ -17,7 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from jobharness.cleanup import CleanupPolicy
+from jobharness.deadline import Deadline
+from jobharness.jobrecord import REFRESH_TIMEOUT
 from robotlib._core.context import LibraryContext
+from robotlib._core.timeline import log_timeline
 
 
 class Component:
@@ -72,6 +75,9 @@ class ComponentLibrary:
     """
 
     ROBOT_LISTENER_API_VERSION = 3
+    # before listeners given on the command line (Allure's), so a test's timeline is
+    # logged and attached while their test is still open
+    ROBOT_LISTENER_PRIORITY = 1
     backend: ClassVar[str] = "job"
 
     def __init__(self, context: LibraryContext, components: Sequence[Component]) -> None:
@@ -130,8 +136,15 @@ class ComponentLibrary:
         self.ctx.start_scope()
 
     def end_test(self, data: Any, result: Any) -> None:
-        """Listener: clean up the test's leftovers when the policy is ``test``."""
+        """Listener: clean up the test's leftovers when the policy is ``test``; log its timeline."""
+        started = self.ctx.tracker.current()
+        # the cleanup and the timeline's last look at the servers share one deadline,
+        # so a frozen server costs the test's end no more than cleanup_timeout
+        budget = Deadline(self.ctx.tracker.timeout, "cleanup")
         self.ctx.end_scope(self.ctx.cleanup_policy is CleanupPolicy.TEST)
+        if result is not None:  # None when called as a plain method, outside a run
+            last_look = min(budget.remaining(), REFRESH_TIMEOUT)
+            log_timeline(started, result.full_name, result.status, self.ctx.backend, last_look)
 
     def close(self) -> None:
         """Listener: clean up everything left, close connections, stop embedded servers."""

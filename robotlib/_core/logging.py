@@ -1,6 +1,7 @@
 """What the libraries log: bodies at DEBUG (truncated), results as tables, state changes.
 
-Everything is logged from the keyword's own thread, never from a background one.
+Everything is logged from the keyword's own thread, never from a background one. A
+wait logs each state change when it sees it (see :mod:`robotlib._core.progress`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from robot.api import logger
 from jobharness.jobs import Job, JobResult, OnTimeout, WaitMode, wait_for
 from jobharness.redaction import redact
 from robotlib._core.conversions import poll_policy, seconds
+from robotlib._core.progress import watching
 
 BODY_LIMIT = 2000
 
@@ -54,7 +56,11 @@ def log_result(result: JobResult, extra: Iterable[tuple[str, Any]] = ()) -> None
 
 
 class JobLog:
-    """Logs each job's state changes once, as they are seen, one line each at INFO."""
+    """Logs each job's state changes once, as they are seen, one line each at INFO.
+
+    A wait calls :meth:`changes` after every poll round that saw a change, so
+    the line is logged (and timestamped) when the change was seen.
+    """
 
     def __init__(self) -> None:
         self._logged: weakref.WeakKeyDictionary[Job, int] = weakref.WeakKeyDictionary()
@@ -79,16 +85,24 @@ def wait_and_log(
     poll: timedelta | float | None = None,
     on_timeout: OnTimeout | str = OnTimeout.FAIL,
     mode: WaitMode | str = WaitMode.ALL,
+    progress: str | None = None,
 ) -> list[Job]:
-    """Wait for ``jobs`` with the engine and log their state changes, also when the wait fails."""
+    """Wait for ``jobs`` with the engine, logging each state change as the wait sees it.
+
+    The status line on the console follows ``progress`` (see
+    :func:`robotlib._core.progress.progress_mode`). What was not logged
+    during the wait (a change seen by a cancel at the deadline) is logged
+    at its end, also when the wait fails.
+    """
     try:
-        return wait_for(
-            jobs,
-            seconds(timeout, default_timeout),
-            mode=mode,
-            poll=poll_policy(poll),
-            on_timeout=on_timeout,
-        )
+        with watching(job_log, progress):
+            return wait_for(
+                jobs,
+                seconds(timeout, default_timeout),
+                mode=mode,
+                poll=poll_policy(poll),
+                on_timeout=on_timeout,
+            )
     finally:
         for job in jobs:
             if isinstance(job, Job):

@@ -42,8 +42,9 @@ class InstanceKeywords(UsesConnection[SaltantConnection]):
         Type and queue are given by name, id or object. Arguments come from the
         ``arguments`` dictionary and from free named arguments (``seconds=2``;
         Robot passes them as strings, use ``arguments=`` for other types).
-        The instance is named ``<name or type>@<caller>``, the caller naming the
-        pabot process and the test. ``kind=container`` starts a container task.
+        The instance is named ``<name or type>@<run id>/<caller>#<n>``, the caller
+        naming the pabot process and the test, so JobLibrary's ``Reap Run`` finds it after a
+        crash. ``kind=container`` starts a container task.
 
         | ${job}= | Start Task Instance | sleeper | jobs | seconds=1 |
         | ${job}= | Start Task Instance | sleeper | jobs | arguments=${{ {"seconds": 0.5} }} |
@@ -51,7 +52,8 @@ class InstanceKeywords(UsesConnection[SaltantConnection]):
         args = {**(arguments or {}), **more_arguments}
         type_id = self.connection.type_id(task_type, kind)
         label = name or (task_type.name if isinstance(task_type, TaskType) else str(task_type))
-        full_name = f"{label}@{caller_id()}"[:NAME_LIMIT]
+        caller = caller_id()  # carries the run id: a long label is cut, never the run id
+        full_name = f"{label[: NAME_LIMIT - len(caller) - 1]}@{caller}"
         job = self.connection.instances(kind).start(
             type_id, self.connection.queue_id(queue), args, full_name
         )

@@ -43,7 +43,7 @@ def test_fixtures_reach_configured_servers_and_header_hides_password(
             assert harp.local.ping().get() == "pong"
             call = harp_job("add", 2, 40)
             assert call.get()["sum"] == 42
-            assert call.info()["caller"].endswith("test_both")
+            assert call.info()["caller"].endswith("::test_both#1")
         """
     )
     result = pytester.runpytest(*configured)

@@ -99,13 +99,15 @@ def test_timeout_marker_beats_option_env_and_ini(pytester: pytest.Pytester, monk
 
 def test_caller_id_carries_worker_and_test(pytester: pytest.Pytester, monkeypatch) -> None:
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw7")
+    monkeypatch.setenv("JOBHARNESS_RUN_ID", "run-5")
     pytester.makepyfile(
         test_ids="""
         from pytest_plugin._common import caller_id
 
         def test_name(request):
-            assert caller_id(request) == "gw7:test_ids.py::test_name"
-            assert len(caller_id(request, limit=12)) == 12
+            assert caller_id(request) == "run-5/gw7:test_ids.py::test_name#1"
+            short = caller_id(request, limit=20)
+            assert len(short) == 20 and short.startswith("run-5/...") and short.endswith("#2")
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

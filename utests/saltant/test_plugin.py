@@ -102,7 +102,7 @@ def test_task_fixture_waits_and_the_marker_sets_the_timeout(
 
         def test_quick(saltant_job):
             job = start(saltant_job, 0)
-            assert job.name.startswith("inner@") and job.name.endswith("::test_quick")
+            assert job.name.startswith("inner@") and job.name.endswith("::test_quick#1")
             assert job.wait().ok
 
         @pytest.mark.jobharness(timeout=0.4)

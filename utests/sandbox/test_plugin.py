@@ -98,7 +98,11 @@ def test_fixtures_use_an_embedded_server_by_default(
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
-        ["*jobharness jobs*", "sandbox job sandbox-* failed (EXIT_5)", "*visible-output*"]
+        [
+            "*jobharness jobs*",
+            "sandbox job sandbox-* failed (EXIT_5), exit code 5",
+            "*visible-output*",
+        ]
     )
 
 

@@ -427,6 +427,7 @@ class RemoteCall(Job):
             error=outcome.error_text() if outcome is not None else None,
             details=details,
             call=self,
+            job=self,
         )
 
     @property

@@ -135,7 +135,10 @@ class SaltantJob(Job):
         inst = self.instance
         error = None
         if self.state is JobState.FAILED:
-            error = "the task instance failed (non-zero exit or the worker could not run it)"
+            error = (
+                "the task instance failed (a non-zero exit or the worker could not run it; "
+                "saltant reports no exit code)"
+            )
         elif self.state is JobState.CANCELLED:
             error = "the task instance was terminated"
         return JobResult(

@@ -129,3 +129,22 @@ class SandboxJob(Job):
         if execution is None:
             return None
         return "\n".join(command.stdout for command in execution.execution)
+
+    def exit_code(self) -> int | None:
+        """The exit code of the command that stopped the run, else of the last command run."""
+        execution = self.execution
+        if execution is None or not execution.execution:
+            return None
+        failed = execution.failed_command
+        return (failed or execution.execution[-1]).exit_code
+
+    def failure_output(self) -> str | None:
+        """Each command run with its stdout and stderr, for failure texts."""
+        execution = self.execution
+        if execution is None:
+            return None
+        blocks = []
+        for command in execution.execution:
+            blocks.append(f"$ {command.command}  (exit {command.exit_code})")
+            blocks.extend(text.rstrip("\n") for text in (command.stdout, command.stderr) if text)
+        return "\n".join(blocks) or None

@@ -274,6 +274,17 @@ class TerminalJob(Job):
         """Standard output so far (all of it once the job is final)."""
         return self.stdout_bytes().decode("utf-8", errors="replace")
 
+    def exit_code(self) -> int | None:
+        """The exit status (negative: the signal) once final, as :attr:`status`."""
+        return self._status
+
+    def failure_output(self) -> str | None:
+        """Standard output, then standard error under a ``stderr:`` line, for failure texts."""
+        out, err = self.output().rstrip("\n"), self.stderr().rstrip("\n")
+        if err:
+            out = f"{out}\nstderr:\n{err}" if out else f"stderr:\n{err}"
+        return out or None
+
     def stdout_bytes(self) -> bytes:
         """Standard output so far, as bytes."""
         if self._stdout is not None:
