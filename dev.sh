@@ -3,8 +3,10 @@
 #
 #   ./dev.sh atests   the main job: the Robot acceptance suites against the embedded
 #                     servers, in parallel (pabot); log and report in results/atests/
-#   ./dev.sh check    every check: ruff, mypy, keyword docs, utests (pytest -n 2), atests
+#   ./dev.sh check    every check: ruff, mypy, keyword docs, utests (pytest -n 2), atests,
+#                     examples
 #   ./dev.sh bench    the side-by-side benchmarks (prints ratios)
+#   ./dev.sh examples the runnable examples of every backend (examples/), Robot and pytest
 #   ./dev.sh docs     keyword documentation into docs/keywords/
 #   ./dev.sh reliability [--bounded]
 #                     the reliability suites (utests/reliability: faults, interrupted
@@ -26,8 +28,9 @@ setup() {
     debian_packages
 }
 
-# Debian packages whose daemons the tests start privately (never as system services).
-DEBIAN_PACKAGES=(openssh-server mariadb-server)
+# Debian packages whose daemons the tests start privately (never as system services),
+# and the browser the report tests render pages with (headless, no daemon).
+DEBIAN_PACKAGES=(openssh-server mariadb-server chromium)
 POLICY_RC=/usr/sbin/policy-rc.d
 
 # Install the missing DEBIAN_PACKAGES (as root with apt-get only; otherwise a note).
@@ -43,13 +46,13 @@ debian_packages() {
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
         echo "dev.sh: note: ${missing[*]} not installed (needs root and apt-get);" \
-            "the tests that start sshd or mariadbd will be skipped" >&2
+            "the tests that start sshd, mariadbd or chromium will be skipped" >&2
         return 0
     fi
     echo "dev.sh: installing ${missing[*]}" >&2
     if ! (_install_without_services "${missing[@]}"); then
         echo "dev.sh: warning: installing ${missing[*]} failed;" \
-            "the tests that start sshd or mariadbd will be skipped" >&2
+            "the tests that start sshd, mariadbd or chromium will be skipped" >&2
     fi
 }
 
@@ -89,7 +92,7 @@ _pids() {
 }
 
 docs() {
-    "$PY" docs/build_keyword_docs.py docs/keywords
+    "$PY" -m robotlib.keyword_docs --check --output docs/keywords
 }
 
 utests() {
@@ -116,6 +119,31 @@ atests() {
         --no-pabotlib --artifactsinsubfolders --loglevel DEBUG:INFO atests "$@"
 }
 
+# the runnable examples of every backend (examples/<backend>/), as a user would run them
+EXAMPLES=(examples/sandbox examples/saltant examples/harp examples/densefog examples/terminal)
+
+examples() {
+    mkdir -p "$RESULTS/examples"
+    "$PY" -m pytest "${EXAMPLES[@]}" -n 2 -p no:cacheprovider \
+        --junitxml "$RESULTS/examples/pytest.xml"
+    "$VENV/bin/pabot" --processes 2 --outputdir "$RESULTS/examples" --no-pabotlib \
+        --artifactsinsubfolders "${EXAMPLES[@]}"
+}
+
+# the example third-party backend: pip-installed into the venv as a user installs a plugin,
+# then its own Robot suite and pytest tests, run from its directory
+EXAMPLE_BACKEND=examples/jobharness-example-backend
+
+example_backend() {
+    local out
+    out=$(realpath -m "$RESULTS/example-backend")
+    mkdir -p "$out"
+    "$PY" -m pip install --quiet --disable-pip-version-check --no-deps "./$EXAMPLE_BACKEND"
+    (cd "$EXAMPLE_BACKEND" &&
+        "$PY" -m pytest tests -p no:cacheprovider --junitxml "$out/pytest.xml" &&
+        "$PY" -m robot --outputdir "$out" --variable "PYTHON:$PY" atests)
+}
+
 lint() {
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
@@ -139,6 +167,8 @@ case "$command" in
     lint) setup; lint ;;
     bench) setup; bench ;;
     reliability) setup; reliability "$@" ;;
-    check) setup; lint; docs; utests; atests ;;
-    *) echo "usage: $0 {atests|check|utests|lint|docs|bench|reliability|setup}" >&2; exit 2 ;;
+    examples) setup; examples ;;
+    check) setup; lint; docs; utests; atests; examples; example_backend ;;
+    *) echo "usage: $0 {atests|check|utests|lint|docs|bench|reliability|examples|setup}" >&2
+       exit 2 ;;
 esac

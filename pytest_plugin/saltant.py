@@ -5,6 +5,10 @@
   the session;
 * ``--saltant-token`` (env ``JOBHARNESS_SALTANT_TOKEN`` or ``SALTANT_AUTH_TOKEN``,
   ini ``saltant_token``): its token, never shown (masked in the report header);
+* ``--saltant-username`` and ``--saltant-password`` (env ``JOBHARNESS_SALTANT_USERNAME``,
+  ``JOBHARNESS_SALTANT_PASSWORD``, ini ``saltant_username``, ``saltant_password``): log
+  in with a JWT instead of a token (the password never shown); without a URL the
+  embedded server gets that user;
 * ``--saltant-logs-dir`` (env ``JOBHARNESS_SALTANT_LOGS_DIR``, ini
   ``saltant_logs_dir``): the worker's log directory as seen from here, so job
   output reaches ``job.output()`` and failing tests' reports;
@@ -23,7 +27,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pytest
 
-from jobharness.backends.saltant.settings import SALTANT_LOGS_DIR, SALTANT_TOKEN, SALTANT_URL
+from jobharness.backends.saltant.settings import (
+    SALTANT_LOGS_DIR,
+    SALTANT_PASSWORD,
+    SALTANT_TOKEN,
+    SALTANT_URL,
+    SALTANT_USERNAME,
+)
 from pytest_plugin._common import (
     JobRecorder,
     add_setting,
@@ -46,11 +56,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_setting(parser, SALTANT_URL)
     add_setting(parser, SALTANT_TOKEN)
     add_setting(parser, SALTANT_LOGS_DIR)
+    add_setting(parser, SALTANT_USERNAME)
+    add_setting(parser, SALTANT_PASSWORD)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which saltant server the run uses (the token masked)."""
-    settings = (SALTANT_URL, SALTANT_TOKEN, SALTANT_LOGS_DIR)
+    settings = (SALTANT_URL, SALTANT_TOKEN, SALTANT_USERNAME, SALTANT_PASSWORD, SALTANT_LOGS_DIR)
     return header_lines("saltant", config, settings, (SALTANT_URL,))
 
 
@@ -69,7 +81,7 @@ def saltant_server(pytestconfig: pytest.Config) -> Iterator[Target]:
 
 @pytest.fixture(scope="session")
 def saltant(saltant_server: Target) -> Iterator[SaltantClient]:
-    """A saltant client for the session's server (token checked at once)."""
+    """A saltant client for the session's server (token checked at once, or JWT login)."""
     from jobharness.backends.saltant.target import saltant_client
 
     with saltant_client(saltant_server) as client:

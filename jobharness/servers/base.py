@@ -23,7 +23,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobharness.servers.launcher import EmbeddedServer
@@ -68,7 +67,10 @@ def announce_ready(ready_file: str | None, info: Mapping[str, Any]) -> None:
     print(f"jobharness: serving {info.get('backend', '?')} at {info.get('url')}", flush=True)
     if ready_file:
         tmp = f"{ready_file}.tmp"
-        Path(tmp).write_text(json.dumps(dict(info)), encoding="utf-8")
+        # private to the user: the info may hold the server's token or a login
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(dict(info)))
         os.replace(tmp, ready_file)
 
 

@@ -10,10 +10,16 @@ from robot.api.deco import keyword
 
 from jobharness.backends.saltant import SaltantClient, TaskQueue, TaskType, TaskWhitelist
 from jobharness.backends.saltant.managers import TaskInstanceManager, TaskTypeManager
-from jobharness.backends.saltant.settings import SALTANT_LOGS_DIR, SALTANT_TOKEN, SALTANT_URL
+from jobharness.backends.saltant.settings import (
+    SALTANT_LOGS_DIR,
+    SALTANT_PASSWORD,
+    SALTANT_TOKEN,
+    SALTANT_URL,
+    SALTANT_USERNAME,
+)
 from jobharness.backends.saltant.target import saltant_client
 from robotlib._core.connections import Connector
-from robotlib._core.conversions import Secret, renamed_argument, seconds
+from robotlib._core.conversions import Secret, renamed_argument, seconds, secret_text
 
 Kind = Literal["executable", "container"]
 
@@ -35,6 +41,8 @@ class SaltantConnection(Connector):
         verify: bool = True,
         timeout: timedelta | None = None,
         logs_dir: str | None = None,
+        username: str | None = None,
+        password: str | Secret | None = None,
     ) -> int:
         """Open a connection to the saltant API at ``url`` with ``token``; make it current.
 
@@ -50,22 +58,41 @@ class SaltantConnection(Connector):
         has no logs). Returns the connection's index; ``alias`` names it
         for `Switch Saltant Connection`.
 
-        | Connect To Saltant |                                 |                 |
-        | Connect To Saltant | https://jobs.example.org/api/  | ${TOKEN}        | alias=prod |
+        With ``username`` and ``password`` (give the password as a ``Secret``, e.g.
+        from ``%{SALTANT_PASSWORD}`` through a ``secret`` variable) the connection
+        logs in with a JWT instead of a token and renews it when it expires; they
+        are also looked up as ``JOBHARNESS_SALTANT_USERNAME`` and
+        ``JOBHARNESS_SALTANT_PASSWORD`` or ``${SALTANT_USERNAME}`` and
+        ``${SALTANT_PASSWORD}``. Without ``url`` the embedded server gets that user.
+
+        | Connect To Saltant |                                |                |
+        | Connect To Saltant | https://jobs.example.org/api/ | ${TOKEN}       | alias=prod |
+        | Connect To Saltant | https://jobs.example.org/api/ | username=alice | password=${PW} |
         """
         request_timeout = renamed_argument(
             "Connect To Saltant", "timeout", "request_timeout", timeout, request_timeout
         )
         target = self.ctx.target(
-            {SALTANT_URL.name: url, SALTANT_TOKEN.name: token, SALTANT_LOGS_DIR.name: logs_dir}
+            {
+                SALTANT_URL.name: url,
+                SALTANT_TOKEN.name: token,
+                SALTANT_LOGS_DIR.name: logs_dir,
+                SALTANT_USERNAME.name: username,
+                SALTANT_PASSWORD.name: password,
+            }
         )
         client = saltant_client(
             target,
             default_timeout=seconds(request_timeout, self.request_timeout, "request_timeout"),
             verify=verify,
             wait_timeout=self.ctx.default_timeout,
+            # an embedded server started earlier may not know this user: ask it anyway
+            username=username,
+            password=secret_text(password) if username else None,
         )
-        logger.info(f"connected to saltant at {client.base_api_url} ({target.source})")
+        user = username or target.info.get("username")
+        how = f"as {user} (JWT)" if user else "by token"
+        logger.info(f"connected to saltant at {client.base_api_url} {how} ({target.source})")
         return self.ctx.connections.register(client, alias)
 
     @property

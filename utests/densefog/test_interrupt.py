@@ -37,6 +37,9 @@ def test_a_pytest_run_cut_by_sigint_deletes_its_resources(
         "IDS_FILE": str(ids_file),
         "JOBHARNESS_DENSEFOG_URL": densefog_server.url,
         "JOBHARNESS_DENSEFOG_JOB_TABLE": str(densefog_server.info["job_table"]),
+        # the instance is deleted once its create job ran: on a loaded machine that may
+        # take longer than the default cleanup deadline, which is not what this tests
+        "JOBHARNESS_CLEANUP_TIMEOUT": "60",
     }
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)]
     run = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)

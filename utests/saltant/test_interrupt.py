@@ -53,6 +53,10 @@ def _env(provisioned: Provisioned, uuid_file: Path) -> dict[str, str]:
     }
 
 
+def _written(path: Path) -> bool:
+    return path.exists() and bool(path.read_text())
+
+
 def _assert_terminated(saltant: SaltantClient, uuid_file: Path) -> None:
     uuid = uuid_file.read_text()
     done = saltant.executable_task_instances.wait_until_finished(uuid, timeout=30)
@@ -129,9 +133,10 @@ def test_a_pytest_run_cut_by_sigint_terminates_the_instance(
     )
     try:
         end = time.monotonic() + 60
-        while not uuid_file.exists() and proc.poll() is None and time.monotonic() < end:
+        # the file exists a moment before its text is written: wait for the text
+        while not _written(uuid_file) and proc.poll() is None and time.monotonic() < end:
             time.sleep(0.05)
-        assert uuid_file.exists(), "the inner test never started its job"
+        assert _written(uuid_file), "the inner test never started its job"
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:

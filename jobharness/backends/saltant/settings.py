@@ -24,6 +24,19 @@ SALTANT_TOKEN = Setting(
     secret=True,
 )
 
+SALTANT_USERNAME = Setting(
+    "saltant_username",
+    "log in as this user with saltant_password (JWT) instead of a token; without a saltant "
+    "URL the embedded server gets this user",
+    env=("JOBHARNESS_SALTANT_USERNAME",),
+)
+SALTANT_PASSWORD = Setting(
+    "saltant_password",
+    "password of saltant_username for JWT login",
+    env=("JOBHARNESS_SALTANT_PASSWORD",),
+    secret=True,
+)
+
 
 def embedded_server_args(token: str | None = None) -> tuple[str, list[str]]:
     """A fresh admin token and the ``jobharness serve saltant`` arguments that set it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 import shutil
 import tempfile
@@ -55,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="an extra (non-superuser) user; repeatable",
     )
     parser.add_argument(
+        "--login-file",
+        metavar="PATH",
+        help='a JSON file {"username": ..., "password": ...}: an extra (non-superuser) user '
+        "for JWT login whose password stays off the command line; announced in the ready file",
+    )
+    parser.add_argument(
         "--data-dir",
         help="keep the database, job logs and temp files here, also after a stop "
         "(default: a temporary directory removed at stop)",
@@ -80,13 +87,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _setup_users(db: Database, args: argparse.Namespace) -> str:
+def read_login_file(path: str) -> UserSpec:
+    """The user of a ``--login-file``; a clear error for a missing or malformed file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"--login-file {path}: cannot read it: {exc}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(key), str) and data[key] for key in ("username", "password")
+    ):
+        raise ConfigurationError(
+            f'--login-file {path}: expected {{"username": "...", "password": "..."}} '
+            "with two non-empty strings"
+        )
+    return UserSpec(data["username"], data["password"])
+
+
+def _setup_users(db: Database, args: argparse.Namespace, login: UserSpec | None) -> str:
     """Create or refresh the admin and the extra users; return the admin's token."""
-    for spec in args.user:
+    extra = [*args.user, *([login] if login else [])]
+    for spec in extra:
         if spec.username == ADMIN:
             raise ConfigurationError("--user: the name 'admin' is reserved for the superuser")
     admin = ensure_user(db, UserSpec(ADMIN, args.admin_password, args.token, superuser=True))
-    for spec in args.user:
+    for spec in extra:
         ensure_user(db, spec)
     token = db.get(USERS, "id", admin["id"])
     assert token is not None
@@ -98,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     scratch = None if args.data_dir else Path(tempfile.mkdtemp(prefix="jobharness-saltant-"))
     root = (scratch or Path(args.data_dir)).resolve()
     db = Database(root / "saltant.sqlite3")
-    token = _setup_users(db, args)
+    login = read_login_file(args.login_file) if args.login_file else None
+    token = _setup_users(db, args, login)
     secret = db.meta("jwt_secret", secrets.token_hex(32))
     layout = Layout(root)
     pool = WorkerPool(
@@ -120,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
         "username": ADMIN,
         "logs_dir": str(root / "logs"),
     }
+    if login is not None:
+        info.update(login_username=login.username, login_password=login.password)
 
     def on_stop() -> None:
         pool.stop()
