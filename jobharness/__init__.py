@@ -5,7 +5,8 @@ The engine knows nothing of Robot or pytest. Start with :mod:`jobharness.jobs`
 """
 
 from jobharness.errors import JobHarnessError
-from jobharness.jobs import Job, JobResult, JobState, OnTimeout, PollPolicy, as_completed, wait_for
+from jobharness.jobs import Job, JobResult, JobState, OnTimeout, PollPolicy
+from jobharness.waiting import as_completed, wait_for
 
 __version__ = "0.1.0"
 

@@ -34,8 +34,9 @@ import requests
 from saltant.client import Client as SdkClient
 
 from jobharness.backends.saltant import SALTANT_POLL, SaltantClient, SaltantJob
-from jobharness.jobs import PollPolicy, as_completed
+from jobharness.jobs import PollPolicy
 from jobharness.servers.base import EmbeddedServer
+from jobharness.waiting import as_completed
 
 SLEEPER = Path(__file__).resolve().parents[2] / "utests" / "saltant" / "sleeper.py"
 

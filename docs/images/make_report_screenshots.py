@@ -71,7 +71,7 @@ Provision
 TESTS = """\
 import os, sys, uuid
 import pytest
-from jobharness.jobs import wait_for
+from jobharness.waiting import wait_for
 
 SLEEPER = os.path.join(os.path.dirname(__file__), "sleeper.py")
 

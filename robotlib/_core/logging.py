@@ -14,8 +14,9 @@ from typing import Any
 
 from robot.api import logger
 
-from jobharness.jobs import Job, JobResult, OnTimeout, WaitMode, wait_for
+from jobharness.jobs import Job, JobResult, OnTimeout, WaitMode
 from jobharness.redaction import redact
+from jobharness.waiting import wait_for
 from robotlib._core.conversions import poll_policy, seconds
 from robotlib._core.progress import watching
 

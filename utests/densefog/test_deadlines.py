@@ -11,8 +11,8 @@ import pytest
 
 from jobharness.backends.densefog.target import densefog_client
 from jobharness.errors import TransportError, WaitTimeout
-from jobharness.jobs import wait_for
 from jobharness.targets import Target
+from jobharness.waiting import wait_for
 
 from ..faults.misbehaving import MODES
 

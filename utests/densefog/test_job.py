@@ -11,7 +11,8 @@ from jobharness.backends.densefog.job import JobSource, TableJobSource, stuck_re
 from jobharness.backends.densefog.protocol import JobRecord
 from jobharness.cleanup import clean_up
 from jobharness.errors import CleanupRefused, JobFailed
-from jobharness.jobs import JobState, as_completed, wait_for
+from jobharness.jobs import JobState
+from jobharness.waiting import as_completed, wait_for
 
 
 def run(client: DensefogClient, job: str, **more: object) -> DensefogJob:

@@ -18,7 +18,7 @@ from jobharness.deadline import (
     request_deadline,
 )
 from jobharness.errors import ConfigurationError
-from jobharness.jobs import wait_for
+from jobharness.waiting import wait_for
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from jobharness.backends.sandbox import Sandbox
 from jobharness.backends.terminal import LocalShell, Terminal
 from jobharness.errors import JobCancelled, JobFailed, TransportError, WaitTimeout
 from jobharness.failures import describe_job, tail
-from jobharness.jobs import Job, JobResult, JobState, PollPolicy, wait_for
+from jobharness.jobs import Job, JobResult, JobState, PollPolicy
+from jobharness.waiting import wait_for
 
 SLEEPER = Path(__file__).resolve().parents[1] / "saltant" / "sleeper.py"
 

@@ -193,3 +193,12 @@ def test_blocking_wait_continue_returns_the_job_unfinished(scripted):
     job = _blocking(scripted, finish_after=None)
     assert job.wait(timeout=0.1, on_timeout="continue").state is JobState.PENDING
     assert not job.cancelled
+
+
+def test_the_wait_engine_is_still_importable_from_jobs() -> None:
+    from jobharness import jobs, waiting
+
+    for name in ("wait_for", "as_completed", "CANCEL_TIMEOUT", "MAX_CONSECUTIVE_ERRORS"):
+        assert getattr(jobs, name) is getattr(waiting, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        _ = jobs.nothing_here  # type: ignore[attr-defined]

@@ -52,7 +52,7 @@ def test_polled_wait_ends_by_its_timeout(
     dispatcher_proxy: tuple[MisbehavingServer, RemoteCall], mode: str
 ) -> None:
     """Waiting on several calls polls (no blocking get_result): same bound."""
-    from jobharness.jobs import wait_for
+    from jobharness.waiting import wait_for
 
     proxy, call = dispatcher_proxy
     other = call.caller.job(call.id)

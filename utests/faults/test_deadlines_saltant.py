@@ -9,7 +9,7 @@ import pytest
 
 from jobharness.backends.saltant import SaltantClient, SaltantJob
 from jobharness.errors import TransportError, WaitTimeout
-from jobharness.jobs import as_completed, wait_for
+from jobharness.waiting import as_completed, wait_for
 from pytest_plugin._common import ServerTarget
 
 from .conftest import address_of
@@ -95,6 +95,6 @@ def test_cancel_after_a_timed_out_wait_has_its_own_deadline(
     started = time.monotonic()
     with pytest.raises(WaitTimeout, match="cancel requested; not cancelled"):
         job.wait(T, on_timeout="cancel")
-    from jobharness.jobs import CANCEL_TIMEOUT
+    from jobharness.waiting import CANCEL_TIMEOUT
 
     assert elapsed_since(started) < T + CANCEL_TIMEOUT + SLACK

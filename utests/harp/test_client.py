@@ -26,7 +26,8 @@ from jobharness.errors import (
     ValidationError,
     WaitTimeout,
 )
-from jobharness.jobs import JobState, wait_for
+from jobharness.jobs import JobState
+from jobharness.waiting import wait_for
 
 
 def wait_until_started(call: RemoteCall, timeout: float = 10.0) -> None:

@@ -36,7 +36,7 @@ class LongJob(Job):
 
 WAITS = """
 from helpers import LongJob
-from jobharness.jobs import wait_for
+from jobharness.waiting import wait_for
 
 def test_waits():
     wait_for([LongJob(), LongJob("long-2")], 30)

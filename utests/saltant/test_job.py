@@ -7,7 +7,8 @@ import pytest
 from jobharness.backends.saltant import SaltantClient, SaltantJob
 from jobharness.backends.saltant import job as job_module
 from jobharness.errors import JobCancelled, JobFailed, WaitTimeout
-from jobharness.jobs import JobState, OnTimeout, as_completed, wait_for
+from jobharness.jobs import JobState, OnTimeout
+from jobharness.waiting import as_completed, wait_for
 from pytest_plugin._common import ServerTarget
 from pytest_plugin.saltant import StartTask
 

@@ -12,9 +12,10 @@ import pytest
 from jobharness.backends.saltant import SaltantClient, SaltantJob
 from jobharness.backends.saltant.target import SALTANT_TARGET, saltant_client
 from jobharness.errors import WaitTimeout
-from jobharness.jobs import JobState, as_completed
+from jobharness.jobs import JobState
 from jobharness.settings import resolve
 from jobharness.targets import Target, open_target
+from jobharness.waiting import as_completed
 
 from .conftest import Provisioned
 from .helpers import SLEEPER, unique

@@ -9,7 +9,8 @@ import pytest
 
 from jobharness.backends.sandbox import ExecutionResult, Sandbox, SandboxJob
 from jobharness.errors import JobFailed, ValidationError, WaitTimeout
-from jobharness.jobs import JobState, OnTimeout, wait_for
+from jobharness.jobs import JobState, OnTimeout
+from jobharness.waiting import wait_for
 
 
 def test_job_runs_in_the_background_and_gives_its_result(sandbox: Sandbox) -> None:

@@ -11,7 +11,8 @@ import pytest
 from jobharness.backends.terminal import Terminal, TerminalJob
 from jobharness.cleanup import clean_up
 from jobharness.errors import WaitTimeout
-from jobharness.jobs import JobState, OnTimeout, wait_for
+from jobharness.jobs import JobState, OnTimeout
+from jobharness.waiting import wait_for
 
 from .helpers import eventually, group_members
 

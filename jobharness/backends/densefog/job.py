@@ -38,7 +38,8 @@ from jobharness.backends.densefog.errors import JobNotFound
 from jobharness.backends.densefog.jobtable import JobTable
 from jobharness.deadline import current
 from jobharness.errors import CleanupRefused, ProtocolError
-from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState, PollPolicy, wait_for
+from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState, PollPolicy
+from jobharness.waiting import wait_for
 
 if TYPE_CHECKING:
     from jobharness.backends.densefog.client import DensefogClient

@@ -25,7 +25,7 @@ from jobharness.backends.densefog.errors import (
 from jobharness.deadline import current
 from jobharness.errors import CleanupRefused, ConfigurationError, JobFailed
 from jobharness.jobs import DEFAULT_TIMEOUT, Job, JobResult, JobState, OnTimeout, PollPolicy
-from jobharness.jobs import wait_for as engine_wait_for
+from jobharness.waiting import wait_for as engine_wait_for
 
 if TYPE_CHECKING:
     from jobharness.backends.densefog.client import DensefogClient

@@ -12,11 +12,12 @@ import pytest
 from jobharness.backends.densefog import protocol
 from jobharness.backends.densefog.dsn import parse_dsn
 from jobharness.backends.densefog.target import DENSEFOG_TARGET, densefog_client
-from jobharness.jobs import JobState, wait_for
+from jobharness.jobs import JobState
 from jobharness.servers.densefog.jobs import JobStore
 from jobharness.servers.densefog.store import Database
 from jobharness.servers.densefog.worker import Worker, WorkerOptions
 from jobharness.targets import Target
+from jobharness.waiting import wait_for
 from pytest_plugin._common import open_target
 
 from ..helpers import APP
