@@ -92,14 +92,15 @@ class TerminalLibrary(ComponentLibrary):
     == Security ==
 
     Host keys are always checked; a changed key is always refused. An ssh
-    hop that does not say otherwise accepts an unknown key once and
-    remembers it (``host_key_policy=accept-new`` and ``known_hosts``, ssh's
-    own file by default: library arguments). Passwords go to ssh through an
-    askpass helper or to ``sudo``/``su`` on standard input, never on a
-    command line, and are masked in everything the library logs or raises.
-    Robot logs keyword arguments at TRACE level: give passwords as
-    ``Secret`` values (Robot 7.4+); the library warns when a plain one is
-    logged.
+    hop that does not say otherwise checks its host's key against
+    ``known_hosts`` (ssh's own file by default) and refuses an unknown one;
+    ``host_key_policy=accept-new`` (a library argument, or a hop's
+    ``host_key_policy``) accepts an unknown key once and remembers it.
+    Passwords go to ssh through an askpass helper or to ``sudo``/``su`` on
+    standard input, never on a command line, and are masked in everything
+    the library logs or raises. Robot logs keyword arguments at TRACE level:
+    give passwords as ``Secret`` values (Robot 7.4+); the library warns when
+    a plain one is logged.
 
     == Interactive sessions ==
 
@@ -156,15 +157,15 @@ class TerminalLibrary(ComponentLibrary):
         timeout: LibraryDuration = timedelta(seconds=DEFAULT_TIMEOUT),
         request_timeout: LibraryDuration = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT),
         cleanup_timeout: LibraryDuration = timedelta(seconds=CLEANUP_TIMEOUT),
-        host_key_policy: str = "accept-new",
+        host_key_policy: str = "strict",
         known_hosts: str | None = None,
     ) -> None:
         """``cleanup`` says when commands left running are killed (``test``, ``suite`` or
         ``never``); ``timeout`` is the default of every wait, command and read;
         ``request_timeout`` how long a login or a command's start may take;
         ``cleanup_timeout`` how long the cleanup at the end of a test or suite
-        may take. ``host_key_policy`` (``accept-new`` or ``strict``) and
-        ``known_hosts`` apply to ssh hops that do not set them.
+        may take. ``host_key_policy`` (``strict``, the default, or ``accept-new``)
+        and ``known_hosts`` apply to ssh hops that do not set them.
         """
         context = LibraryContext(
             "terminal",

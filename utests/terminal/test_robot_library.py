@@ -314,3 +314,27 @@ def test_a_plain_password_logged_at_trace_is_warned_about(tmp_path: Path) -> Non
     warning = "the password of hop 0 is given as plain text"
     assert warning in (tmp_path / "TRACE" / "output.xml").read_text()
     assert warning not in (tmp_path / "DEBUG" / "output.xml").read_text()
+
+
+def test_an_unknown_host_key_is_refused_unless_accept_new_is_asked(
+    key_hop: SshHop, tmp_path: Path
+) -> None:
+    from jobharness.backends.terminal.errors import HostKeyUnknown
+
+    empty = tmp_path / "known_hosts"
+    empty.touch()
+    strict = TerminalLibrary(timeout="30 s")
+    try:
+        strict.set_target([hop_dict(key_hop, known_hosts=str(empty))], "node")
+        with pytest.raises(HostKeyUnknown):
+            strict.execute_command_in_target("true", target="node")
+        assert empty.read_text() == ""
+    finally:
+        strict.close()
+    learning = TerminalLibrary(timeout="30 s", host_key_policy="accept-new")
+    try:
+        learning.set_target([hop_dict(key_hop, known_hosts=str(empty))], "node")
+        assert learning.execute_command_in_target("echo ok", target="node").stdout == "ok"
+        assert empty.read_text().strip()  # the key was learnt, once
+    finally:
+        learning.close()
