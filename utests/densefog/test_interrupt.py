@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from jobharness.backends.densefog import DensefogClient
+from jobharness.backends.terminal.interactive import terminal_signals
 from jobharness.targets import Target
 
 from .conftest import needs_mariadb
@@ -42,7 +43,14 @@ def test_a_pytest_run_cut_by_sigint_deletes_its_resources(
         "JOBHARNESS_CLEANUP_TIMEOUT": "60",
     }
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)]
-    run = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        command,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=terminal_signals,  # Ctrl-C reaches it, also when this run ignores SIGINT
+    )
     try:
         deadline = time.monotonic() + 60
         while not ids_file.exists() or not ids_file.read_text():

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from jobharness.backends.saltant import SaltantClient
+from jobharness.backends.terminal.interactive import terminal_signals
 from jobharness.targets import Target
 
 from .conftest import scaled
@@ -128,6 +129,7 @@ def test_an_interrupted_run_leaves_nothing_running(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=terminal_signals,  # SIGINT reaches it, also when this run ignores it
         )
         try:
             end = time.monotonic() + 120

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from jobharness.backends.saltant import SaltantClient
+from jobharness.backends.terminal.interactive import terminal_signals
 from pytest_plugin._common import ServerTarget
 
 from .conftest import Provisioned
@@ -130,6 +131,7 @@ def test_a_pytest_run_cut_by_sigint_terminates_the_instance(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=terminal_signals,  # Ctrl-C reaches it, also when this run ignores SIGINT
     )
     try:
         end = time.monotonic() + 60

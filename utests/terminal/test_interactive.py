@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -81,6 +82,21 @@ def test_a_command_left_running_is_interrupted(shell: InteractiveSession) -> Non
     shell.interrupt()
     shell.read_until_prompt()
     assert shell.execute("echo back").stdout == "back\n"
+
+
+def test_interrupt_works_when_the_runner_ignores_sigint() -> None:
+    """A runner started in the background ignores SIGINT; its sessions' shells must not."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        session = InteractiveSession(LocalShell(), timeout=20).open()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with session:
+        with pytest.raises(ReadTimedOut):
+            session.execute("sleep 30", timeout=0.3)
+        session.interrupt()
+        session.read_until_prompt(timeout=5)
+        assert session.execute("echo back").stdout == "back\n"
 
 
 def test_secrets_are_masked_in_output_and_transcript(shell: InteractiveSession) -> None:

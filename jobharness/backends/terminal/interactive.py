@@ -31,6 +31,7 @@ import contextlib
 import os
 import re
 import secrets
+import signal
 from collections import deque
 from typing import Any
 
@@ -62,6 +63,22 @@ DEFAULT_SIZE = (400, 400)
 """Rows and columns of the pseudo-terminal (wide: long lines do not wrap)."""
 TRANSCRIPT_LIMIT = 64 * 1024
 """Characters of recent output kept for the transcript."""
+
+
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP)
+"""The signals a terminal's keys send; a session's shell gets them as a fresh process does."""
+
+
+def terminal_signals() -> None:
+    """In the session's child, before its program starts: the terminal signals at default.
+
+    A runner started in the background (``cmd &`` in a script, some CI agents)
+    ignores SIGINT and SIGQUIT, and an ignored signal stays ignored across
+    ``exec``: without this, ``interrupt()`` (Ctrl-C) could not stop a command
+    in a local shell.
+    """
+    for signum in TERMINAL_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 class InteractiveSession(Closing):
@@ -139,7 +156,13 @@ class InteractiveSession(Closing):
             env = {**os.environ, "TERM": "dumb"}
             env.pop("PROMPT_COMMAND", None)
             try:
-                child = pexpect.spawn(argv[0], argv[1:], env=env, dimensions=self.size)
+                child = pexpect.spawn(
+                    argv[0],
+                    argv[1:],
+                    env=env,
+                    dimensions=self.size,
+                    preexec_fn=terminal_signals,
+                )
             except (OSError, pexpect.ExceptionPexpect) as exc:
                 raise TerminalError(f"cannot start {self.describe()}: {exc}") from None
             for holder in (child, child.ptyproc):
