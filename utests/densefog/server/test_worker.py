@@ -59,7 +59,11 @@ def test_picks_are_newest_first_and_only_due_ones(store: JobStore) -> None:
 
 def test_start_resets_running_rows_and_keeps_trys(store: JobStore) -> None:
     job_id = store.create("Echo", {})
-    store.db.execute("UPDATE job SET status = 'running', trys = 1 WHERE id = ?", [job_id])
+    # due in an hour: the worker's first pick (which may come before stop()) leaves it alone
+    later = protocol.utcnow() + dt.timedelta(hours=1)
+    store.db.execute(
+        "UPDATE job SET status = 'running', trys = 1, run_at = ? WHERE id = ?", [later, job_id]
+    )
     worker = Worker(store.db, lambda action: None, WorkerOptions(tick=60))
     worker.start()
     worker.stop()
