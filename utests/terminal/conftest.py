@@ -88,3 +88,30 @@ def sshd_terminal_factory(key_hop: SshHop) -> Iterator[Callable[..., Terminal]]:
     yield make
     for terminal in made:
         terminal.close()
+
+
+TERMINAL_ENV = (
+    "JOBHARNESS_TERMINAL_HOST",
+    "JOBHARNESS_TERMINAL_PORT",
+    "JOBHARNESS_TERMINAL_USER",
+    "JOBHARNESS_TERMINAL_PASSWORD",
+    "JOBHARNESS_TERMINAL_KEY_FILE",
+    "JOBHARNESS_TERMINAL_KNOWN_HOSTS",
+)
+"""The terminal settings' environment variables, cleared for pytester runs."""
+
+
+@pytest.fixture
+def outer(key_hop: SshHop, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Point pytester runs at this session's sshd (by key) through the command line."""
+    for name in TERMINAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return [
+        f"--terminal-host={key_hop.host}",
+        f"--terminal-port={key_hop.port}",
+        f"--terminal-user={key_hop.user}",
+        f"--terminal-key-file={key_hop.key_file}",
+        f"--terminal-known-hosts={key_hop.known_hosts}",
+        "-p",
+        "no:cacheprovider",
+    ]

@@ -6,40 +6,16 @@ import pytest
 
 from jobharness.backends.terminal import SshHop
 
+from .conftest import TERMINAL_ENV
 from .helpers import eventually, group_members
 
 pytest_plugins = ["pytester"]
-
-SETTINGS = (
-    "JOBHARNESS_TERMINAL_HOST",
-    "JOBHARNESS_TERMINAL_PORT",
-    "JOBHARNESS_TERMINAL_USER",
-    "JOBHARNESS_TERMINAL_PASSWORD",
-    "JOBHARNESS_TERMINAL_KEY_FILE",
-    "JOBHARNESS_TERMINAL_KNOWN_HOSTS",
-)
-
-
-@pytest.fixture
-def outer(key_hop: SshHop, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Point inner runs at this session's sshd (by key) through the command line."""
-    for name in SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    return [
-        f"--terminal-host={key_hop.host}",
-        f"--terminal-port={key_hop.port}",
-        f"--terminal-user={key_hop.user}",
-        f"--terminal-key-file={key_hop.key_file}",
-        f"--terminal-known-hosts={key_hop.known_hosts}",
-        "-p",
-        "no:cacheprovider",
-    ]
 
 
 def test_cli_beats_env_beats_ini_and_the_password_is_masked(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in SETTINGS:
+    for name in TERMINAL_ENV:
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile("def test_nothing(): pass")
     pytester.makeini("[pytest]\nterminal_host = ini.invalid\n")

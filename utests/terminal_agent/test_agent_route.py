@@ -8,7 +8,6 @@ chunk size, made small here so several chunks are really sent).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import uuid
 from collections.abc import Iterator
@@ -17,35 +16,13 @@ from pathlib import Path
 import pytest
 
 from jobharness.backends.terminal import (
-    TERMINAL_TARGET,
     CommandTimedOut,
     SshHop,
     Terminal,
     TransferFailed,
     agentroute,
-    target_hop,
 )
-from jobharness.settings import resolve
-from jobharness.targets import Target, open_target
 from utests.terminal_agent.conftest import wait_until
-
-
-@pytest.fixture(scope="module")
-def sshd() -> Iterator[Target]:
-    """The embedded sshd (one per module and xdist worker)."""
-    for program in ("sshd", "ssh", "ssh-keygen"):
-        if shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
-            pytest.skip(f"{program} is not installed (Debian: openssh-server)")
-    settings = {setting.name: resolve(setting, environ={}) for setting in TERMINAL_TARGET.settings}
-    target = open_target(TERMINAL_TARGET, settings)
-    yield target
-    target.close()
-
-
-@pytest.fixture(scope="module")
-def hop(sshd: Target) -> SshHop:
-    """The embedded sshd's test account, by key."""
-    return target_hop(sshd)
 
 
 @pytest.fixture(scope="module")

@@ -12,42 +12,22 @@ from __future__ import annotations
 import functools
 import os
 import shlex
-import shutil
 import signal
 from collections.abc import Iterator
 
 import pytest
 
-from jobharness.backends.terminal import TERMINAL_TARGET, SshHop, Terminal, target_hop
+from jobharness.backends.terminal import SshHop, Terminal, target_hop
 from jobharness.backends.terminal.agent import BOOTSTRAP
 from jobharness.backends.terminal.agentlink import AgentLink
 from jobharness.backends.terminal.agentstream import ChannelStream, RoutePython
 from jobharness.backends.terminal.autorunner import AutoRunnerTerminal
 from jobharness.backends.terminal.proxies import RemoteProxy
 from jobharness.deadline import Deadline
-from jobharness.settings import resolve
-from jobharness.targets import Target, open_target
+from jobharness.targets import Target
 from utests.terminal_agent.conftest import QUICK, process_gone, wait_until
 
 WITHIN = 30.0  # generous: the outcome counts here, the time is the benchmark's
-
-
-@pytest.fixture(scope="module")
-def sshd() -> Iterator[Target]:
-    """The embedded sshd (one per module and xdist worker)."""
-    for program in ("sshd", "ssh", "ssh-keygen"):
-        if shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
-            pytest.skip(f"{program} is not installed (Debian: openssh-server)")
-    settings = {setting.name: resolve(setting, environ={}) for setting in TERMINAL_TARGET.settings}
-    target = open_target(TERMINAL_TARGET, settings)
-    yield target
-    target.close()
-
-
-@pytest.fixture(scope="module")
-def hop(sshd: Target) -> SshHop:
-    """The embedded sshd's test account, by key."""
-    return target_hop(sshd)
 
 
 @pytest.fixture
