@@ -18,13 +18,13 @@ import contextlib
 import http
 import json
 import logging
-import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from jobharness.privatefiles import replace_private
 from jobharness.servers.launcher import EmbeddedServer
 
 if TYPE_CHECKING:
@@ -66,12 +66,8 @@ def announce_ready(ready_file: str | None, info: Mapping[str, Any]) -> None:
     """Tell the launcher (and the operator) that the server listens: atomically write ``info``."""
     print(f"jobharness: serving {info.get('backend', '?')} at {info.get('url')}", flush=True)
     if ready_file:
-        tmp = f"{ready_file}.tmp"
-        # private to the user: the info may hold the server's token or a login
-        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(dict(info)))
-        os.replace(tmp, ready_file)
+        # private to the user: the info may hold the server's token, a login or a password
+        replace_private(ready_file, json.dumps(dict(info)))
 
 
 class Servable(Protocol):

@@ -9,7 +9,6 @@ instead; an embedded server then gets that user from a private file.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from jobharness.backends.saltant.settings import (
     SALTANT_USERNAME,
 )
 from jobharness.errors import ConfigurationError
+from jobharness.privatefiles import write_private
 from jobharness.targets import Service, Settings, StartContext, Target, TargetSpec
 
 
@@ -73,9 +73,7 @@ def _server_args(context: StartContext) -> list[str]:
     login = _login(context.settings)
     if login:
         path = context.workdir / "saltant-login.json"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(login, stream)
+        write_private(path, json.dumps(login))
         args += ["--login-file", str(path)]
     for fault in context.options.get("faults", ()):
         args += ["--fault", fault]

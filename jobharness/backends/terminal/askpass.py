@@ -11,12 +11,12 @@ process's arguments. It answers nothing else: no passphrase, no question.
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from jobharness.backends.terminal.spec import SshHop
 from jobharness.errors import ConfigurationError
+from jobharness.privatefiles import write_private
 
 HELPER_NAME = "askpass"
 PASSWORDS_NAME = "passwords"
@@ -56,13 +56,6 @@ def password_lines(hops: Sequence[SshHop]) -> dict[str, str]:
     return found
 
 
-def _write_private(path: Path, text: str, mode: int) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(path, mode)
-
-
 def install(directory: Path, passwords: Mapping[str, str]) -> dict[str, str]:
     """Write the helper and its password file into ``directory``; the environment for ssh.
 
@@ -70,11 +63,11 @@ def install(directory: Path, passwords: Mapping[str, str]) -> dict[str, str]:
     """
     if not passwords:
         return {}
-    _write_private(
+    write_private(
         directory / PASSWORDS_NAME,
         "".join(f"{name}\t{password}\n" for name, password in passwords.items()),
         0o600,
     )
     helper = directory / HELPER_NAME
-    _write_private(helper, HELPER, 0o700)
+    write_private(helper, HELPER, 0o700)
     return {"SSH_ASKPASS": str(helper), "SSH_ASKPASS_REQUIRE": "force"}

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobharness.errors import EmbeddedServerError
+from jobharness.privatefiles import write_private
 
 DEFAULT_USER = "jhterminal"
 MARK = "jobharness terminal test account"
@@ -100,9 +101,7 @@ def _read_password(path: Path) -> str | None:
 def _new_password(name: str, path: Path) -> str:
     """Make a password, keep it in ``path`` (0600) and set it with chpasswd."""
     password = secrets.token_urlsafe(18)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(password + "\n")
+    write_private(path, password + "\n")
     _run(["chpasswd"], stdin=f"{name}:{password}\n")
     return password
 

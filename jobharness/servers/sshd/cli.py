@@ -17,7 +17,6 @@ login), ``data_dir``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -28,9 +27,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from jobharness.errors import ConfigurationError, EmbeddedServerError
+from jobharness.servers.base import announce_ready
 from jobharness.servers.launcher import free_port
 from jobharness.servers.sshd.account import DEFAULT_USER, Account, current_account, ensure_account
 from jobharness.servers.sshd.layout import (
@@ -124,18 +123,6 @@ def _start_sshd(program: str, layout: Layout, host: str, port: int) -> subproces
     raise EmbeddedServerError(f"sshd did not accept connections on port {port} in time")
 
 
-def _write_ready(path: str | None, info: dict[str, Any]) -> None:
-    """Announce ``info`` atomically in a file only this user can read (it holds the password)."""
-    print(f"jobharness: serving sshd at {info['url']}", flush=True)
-    if not path:
-        return
-    tmp = f"{path}.tmp"
-    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        json.dump(info, out)
-    os.replace(tmp, path)
-
-
 def _serve(process: subprocess.Popen[bytes]) -> int:
     """Wait until SIGTERM/SIGINT (then stop sshd) or until sshd exits; return the status."""
     stopping = threading.Event()
@@ -206,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
             "log_file": str(layout.log_file),
             "data_dir": str(layout.root),
         }
-        _write_ready(args.ready_file, info)
+        announce_ready(args.ready_file, info)  # a private file: it holds the password
         return _serve(process)
     finally:
         if process is not None and process.poll() is None:
