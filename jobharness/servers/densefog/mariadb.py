@@ -40,7 +40,8 @@ def available() -> bool:
 
 
 class PrivateMariaDB(Closing):
-    """A mariadbd with its data directory, socket and PID file in ``directory``.
+    """A mariadbd with its data directory, temporary directory, socket and PID file in
+    ``directory``.
 
     :meth:`start` creates the data directory on first use (``mariadb-install-db``)
     and starts the server; :meth:`create_database` makes a database and a user.
@@ -55,6 +56,7 @@ class PrivateMariaDB(Closing):
         self.directory = Path(directory).resolve()
         self.data = self.directory / "data"
         self.socket = self.directory / "mariadbd.sock"
+        self.tmpdir = self.directory / "tmp"
         self.port = free_port()
         self._install = install
         as_root = ["--user=root"] if os.geteuid() == 0 else []
@@ -68,6 +70,7 @@ class PrivateMariaDB(Closing):
                 f"--socket={self.socket}",
                 f"--pid-file={self.directory / 'mariadbd.pid'}",
                 f"--port={self.port}",
+                f"--tmpdir={self.tmpdir}",
                 "--bind-address=127.0.0.1",
                 "--skip-log-bin",
                 "--skip-name-resolve",
@@ -82,6 +85,7 @@ class PrivateMariaDB(Closing):
     def start(self) -> PrivateMariaDB:
         """Create the data directory if needed and start mariadbd; return once it accepts."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.tmpdir.mkdir(mode=0o700, exist_ok=True)
         if not (self.data / "mysql").is_dir():
             self._install_db()
         self.process.start()
@@ -94,6 +98,7 @@ class PrivateMariaDB(Closing):
             f"--datadir={self.data}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
+            f"--tmpdir={self.tmpdir}",
             *self._as_root,
             *SMALL,
         ]
