@@ -13,11 +13,11 @@ from jobharness.backends.densefog.target import densefog_client
 from jobharness.errors import TransportError, WaitTimeout
 from jobharness.targets import Target
 from jobharness.waiting import wait_for
+from utests.timing import assert_ended_by
 
 from ..faults.misbehaving import MODES
 
 T = 0.6
-SLACK = 0.5
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -42,4 +42,4 @@ def test_job_and_resource_waits_end_by_their_timeout(
             started = time.monotonic()
             with pytest.raises((WaitTimeout, TransportError)):
                 wait()
-            assert time.monotonic() - started < T + SLACK, mode
+            assert_ended_by(time.monotonic() - started, T, mode)

@@ -10,11 +10,11 @@ import pytest
 from jobharness.backends.harp import HarpCaller, HarpServer, RemoteCall
 from jobharness.backends.harp.target import HarpTargets
 from jobharness.errors import JobHarnessError, RequestTimedOut, TransportError, WaitTimeout
+from utests.timing import assert_ended_by
 
 from .misbehaving import MODES, MisbehavingServer, elapsed_since
 
 T = 1.0
-SLACK = 0.5
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_wait_ends_by_its_timeout(
     started = time.monotonic()
     with pytest.raises((WaitTimeout, TransportError)) as caught:
         call.wait(T)
-    assert elapsed_since(started) < T + SLACK, caught.value
+    assert_ended_by(elapsed_since(started), T, caught.value)
     if mode in ("silent", "drip"):
         assert isinstance(caught.value, WaitTimeout)
         assert str(call.id) in str(caught.value)
@@ -60,7 +60,7 @@ def test_polled_wait_ends_by_its_timeout(
     started = time.monotonic()
     with pytest.raises((WaitTimeout, TransportError)):
         wait_for([call, other], T)
-    assert elapsed_since(started) < T + SLACK
+    assert_ended_by(elapsed_since(started), T)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -77,7 +77,7 @@ def test_follow_and_get_end_by_their_timeout(
         started = time.monotonic()
         with pytest.raises(JobHarnessError):
             operation()
-        assert elapsed_since(started) < T + SLACK
+        assert_ended_by(elapsed_since(started), T)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -99,6 +99,6 @@ def test_direct_harpd_call_ends_by_its_request_timeout(
     started = time.monotonic()
     with pytest.raises(TransportError) as caught:
         server.ping()
-    assert elapsed_since(started) < T + SLACK, caught.value
+    assert_ended_by(elapsed_since(started), T, caught.value)
     if mode in ("silent", "drip"):
         assert isinstance(caught.value, RequestTimedOut)

@@ -11,12 +11,12 @@ import pytest
 from jobharness.backends.sandbox import ASandbox, Sandbox
 from jobharness.errors import JobHarnessError, RequestTimedOut, TransportError, WaitTimeout
 from pytest_plugin._common import ServerTarget
+from utests.timing import assert_ended_by
 
 from .conftest import address_of
 from .misbehaving import MODES, MisbehavingServer, elapsed_since
 
 T = 1.0
-SLACK = 0.5
 CONFIG = {"commands": ["echo hi"]}
 DEADLINE_BOUND = ("silent", "drip")
 """Behaviours only the deadline can end (the others end the call sooner, with their own error)."""
@@ -37,7 +37,7 @@ def test_execute_ends_by_its_timeout(proxy: MisbehavingServer, mode: str) -> Non
         started = time.monotonic()
         with pytest.raises(TransportError) as caught:
             client.execute(CONFIG, timeout=T)
-        assert elapsed_since(started) < T + SLACK, caught.value
+        assert_ended_by(elapsed_since(started), T, caught.value)
     if mode in DEADLINE_BOUND:
         assert isinstance(caught.value, RequestTimedOut)
         assert "did not answer within 1 s" in str(caught.value)
@@ -50,7 +50,7 @@ def test_a_read_ends_by_the_request_timeout(proxy: MisbehavingServer, mode: str)
         started = time.monotonic()
         with pytest.raises(TransportError):
             client.specifications()
-        assert elapsed_since(started) < T + SLACK
+        assert_ended_by(elapsed_since(started), T)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -67,7 +67,7 @@ def test_a_background_execution_is_waited_for_by_the_deadline(
             assert job.id in str(exc) and "running" in str(exc)
         else:  # the request failed at once: the job ended in error, and said why
             assert job.result.state.value == "error" and job.result.error
-        assert elapsed_since(started) < T + SLACK
+        assert_ended_by(elapsed_since(started), T)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -84,7 +84,7 @@ def test_async_execute_ends_by_its_timeout(proxy: MisbehavingServer, mode: str) 
         raise AssertionError("the misbehaving server gave a result")
 
     elapsed, error = asyncio.run(scenario())
-    assert elapsed < T + SLACK, error
+    assert_ended_by(elapsed, T, error)
     assert isinstance(error, TransportError)
     if mode in DEADLINE_BOUND:
         assert isinstance(error, RequestTimedOut)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
 import pytest
 
@@ -49,10 +48,11 @@ def test_the_agent_says_hello() -> None:
 def test_replies_come_in_any_order() -> None:
     link = start()
     try:
-        slow = link.submit(
-            wire.Encoder().pack({"op": "eval", "src": "import time; time.sleep(0.5); 'slow'"}),
+        call(link, "import threading; release = threading.Event()")
+        slow = link.submit(  # answers only once released, however slow the machine is
+            wire.Encoder().pack({"op": "eval", "src": "release.wait(30) and 'slow'"}),
             "slow",
-            Deadline(10),
+            Deadline(40),
         )
         fast = link.submit(
             wire.Encoder().pack({"op": "eval", "src": "'fast'"}), "fast", Deadline(10)
@@ -60,7 +60,8 @@ def test_replies_come_in_any_order() -> None:
         assert link.wait(fast, Deadline(10))
         assert not slow.done
         assert wire.unpack(link.take(fast)[1], lambda r: r) == "fast"
-        assert link.wait(slow, Deadline(10))
+        call(link, "release.set()")
+        assert link.wait(slow, Deadline(40))
         assert wire.unpack(link.take(slow)[1], lambda r: r) == "slow"
     finally:
         link.close()
@@ -69,18 +70,20 @@ def test_replies_come_in_any_order() -> None:
 def test_many_slow_calls_run_side_by_side() -> None:
     link = start()
     try:
+        # eight calls that each wait for all eight: run one after the other, they would
+        # break the barrier (after its 30 s) instead of answering
+        call(link, "import threading; gate = threading.Barrier(8, timeout=30)")
         calls = [
             link.submit(
-                wire.Encoder().pack({"op": "eval", "src": "import time; time.sleep(0.3); 1"}),
-                "s",
-                Deadline(10),
+                wire.Encoder().pack({"op": "eval", "src": "gate.wait() >= 0"}), "s", Deadline(40)
             )
             for _ in range(8)
         ]
-        began = time.monotonic()
         for pending in calls:
-            assert link.wait(pending, Deadline(10))
-        assert time.monotonic() - began < 8 * 0.3  # not one after the other
+            assert link.wait(pending, Deadline(40))
+            kind, payload = link.take(pending)
+            assert kind == agent.RESULT, wire.unpack_error(payload)
+            assert wire.unpack(payload, lambda ref: ref) is True
         assert call(link, "2") == 2
     finally:
         link.close()
