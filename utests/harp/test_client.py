@@ -105,11 +105,11 @@ def test_a_job_is_reachable_by_id_from_another_client(harp: HarpCaller) -> None:
 
 
 def test_result_without_wait_while_running(harp: HarpCaller) -> None:
-    call = harp.local.sleep(0.5)
+    call = harp.local.sleep(2)
     assert call.result(wait=False) is CALL_NOT_FINISHED
     assert call.get(wait=False) is CALL_NOT_FINISHED
-    assert call.result(wait=True) == 0.5
-    assert call.result() == 0.5  # cached
+    assert call.result(wait=True) == 2
+    assert call.result() == 2  # cached
 
 
 def test_remote_exception_returned_by_result_raised_by_get(harp: HarpCaller) -> None:

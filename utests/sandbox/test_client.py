@@ -150,13 +150,19 @@ def busy_server() -> object:
         yield server
 
 
-def test_real_503_is_retried_until_a_container_is_free(busy_server: EmbeddedServer) -> None:
+def test_real_503_is_retried_until_a_container_is_free(
+    busy_server: EmbeddedServer, tmp_path: Path
+) -> None:
     with (
         Sandbox(busy_server.url, retries=0) as blocker,
         Sandbox(busy_server.url, retries=5, backoff=0.2) as patient,
     ):
-        job = blocker.start({"commands": ["sleep 1"]})
-        time.sleep(0.3)  # let the blocker's request take the only container
+        held = tmp_path / "held"  # the embedded server runs commands on this machine
+        job = blocker.start({"commands": [f"touch {held}; sleep 1"]})
+        deadline = time.monotonic() + 10  # until the blocker's request took the only container
+        while not held.exists():
+            assert time.monotonic() < deadline, "the blocker's request never started"
+            time.sleep(0.01)
         with pytest.raises(Sandbox503):
             blocker.execute({"commands": ["true"]})
         assert patient.execute({"commands": ["echo late"]}).execution[0].stdout == "late"

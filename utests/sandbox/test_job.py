@@ -14,7 +14,7 @@ from jobharness.waiting import wait_for
 
 
 def test_job_runs_in_the_background_and_gives_its_result(sandbox: Sandbox) -> None:
-    job = sandbox.start({"commands": ["sleep 0.3", "echo done"]}, name="bg")
+    job = sandbox.start({"commands": ["sleep 1", "echo done"]}, name="bg")
     assert isinstance(job, SandboxJob)
     assert job.state is JobState.RUNNING and not job.done
     result = job.wait(10)

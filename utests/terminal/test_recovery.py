@@ -155,9 +155,12 @@ def test_without_a_pty_commands_run_on_the_connection(key_hop: SshHop) -> None:
         result = terminal.run("echo out; echo err >&2; echo $PPID")
         assert (result.stdout.splitlines()[0], result.stderr) == ("out", "err\n")
         kill(int(result.stdout.splitlines()[1]))  # sshd's process of the connection
+        # without a pty nothing on our side reads the connection: the break shows once
+        # the ssh client has seen the connection end (a command sent before that fails)
+        eventually(lambda: terminal.broken_reason() is not None)
         terminal.initialize_if_needed()
         assert terminal.run("echo back").stdout == "back\n"
-        assert terminal.get_session() is None
+        assert terminal.get_session() is None and terminal.recoveries == 1
 
 
 def test_an_unreachable_target_fails_after_its_tries(key_hop: SshHop) -> None:

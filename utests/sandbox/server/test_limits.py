@@ -20,13 +20,13 @@ def test_default_timeout_is_the_execute_timeout_as_a_float(tight_target):
 
 def test_requested_timeouts_are_capped_by_the_budget_left(tight_target):
     body = tight_target.run(
-        {"commands": [{"command": "sleep 0.6", "timeout": 5}, {"command": "sleep 5", "timeout": 5}]}
+        {"commands": [{"command": "sleep 0.2", "timeout": 5}, {"command": "sleep 5", "timeout": 5}]}
     )
     first, second = body["execution"]
     assert first["exit_code"] == 0
     assert second["exit_code"] == -2
     shown = float(second["stderr"].removeprefix("Command timed out after ").split()[0])
-    assert 0 < shown < 0.45
+    assert 0 < shown <= 0.8
     assert abs(shown - (1.0 - first["time"])) < 1e-6
 
 
@@ -61,9 +61,14 @@ def test_background_processes_end_with_their_request(sandbox_target, kit):
 
 def test_background_processes_live_on_during_later_commands(sandbox_target):
     body = sandbox_target.run(
-        {"commands": ["(sleep 0.2; echo late > late.txt) &", "sleep 0.6; cat late.txt"]}
+        {
+            "commands": [
+                "(sleep 0.2; echo late > late.txt) &",
+                "until [ -s late.txt ]; do sleep 0.02; done; cat late.txt",
+            ]
+        }
     )
-    assert body["execution"][1]["stdout"] == "late"
+    assert body["execution"][1]["stdout"] == "late", body
 
 
 def test_full_pool_answers_503_then_recovers(tight_target):
