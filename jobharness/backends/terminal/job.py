@@ -102,6 +102,8 @@ class TerminalJob(Job):
         """Answer the prompt hops until the header shows; then send ``data`` as the input."""
         seen = 0
         while self.pgid is None:
+            # poll before reading: an exit seen here left all it printed for the read
+            exited = self.process.poll() is not None
             self._read_stderr()
             found = parse_header(bytes(self._stderr), self.nonce)
             if found is not None:
@@ -111,7 +113,7 @@ class TerminalJob(Job):
             seen = len(self._stderr)
             for reply in responder.feed(text):
                 self._write(reply, deadline)
-            if self.process.poll() is not None:
+            if exited:
                 raise TerminalError(
                     f"{self._what()} could not start; it printed: "
                     f"{self.terminal.redact(snippet(bytes(self._stderr))) or '(nothing)'}"
@@ -154,9 +156,10 @@ class TerminalJob(Job):
             self._read_stderr()
             self._trailer = parse_trailer(bytes(self._stderr[self._body :]), self.nonce)
         if self._trailer is not None:
+            exited = self.process.poll() is not None  # before the read, as in await_start
             out = self.stdout_file.read_bytes()
             end = stdout_end(out, self.nonce)
-            if end is not None or self.process.poll() is not None:
+            if end is not None or exited:
                 self._stdout = out[:end] if end is not None else out
                 self._status = self._trailer.status
                 self._finish()
