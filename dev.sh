@@ -12,6 +12,9 @@
 #                     the reliability suites (utests/reliability: faults, interrupted
 #                     runs, fuzzing, secret scans) and their figures; --bounded is CI's
 #                     few-minute run, the default the long one
+#   ./dev.sh flaky [N] the load check: utests (pytest -n 4) and atests (pabot
+#                     --processes 4) N times in a row (default 5), stopping at the
+#                     first failing round; logs in results/flaky/
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -144,6 +147,31 @@ example_backend() {
         "$PY" -m robot --outputdir "$out" --variable "PYTHON:$PY" atests)
 }
 
+# utests and atests under more workers than cores, again and again: a test that load can
+# break shows up here (docs/contributing.md, "Tests that hold under load")
+flaky() {
+    local rounds=${1:-5} round out
+    out=$(realpath -m "$RESULTS/flaky")
+    rm -rf "$out" && mkdir -p "$out"
+    for round in $(seq 1 "$rounds"); do
+        echo "== round $round of $rounds"
+        if ! "$PY" -m pytest utests -n 4 -p no:cacheprovider --ignore=utests/reliability -q \
+                --junitxml "$out/utests-$round.xml" >"$out/utests-$round.log" 2>&1; then
+            tail -n 30 "$out/utests-$round.log"
+            echo "== utests failed in round $round (log: $out/utests-$round.log)" >&2
+            return 1
+        fi
+        if ! "$VENV/bin/pabot" --processes 4 --no-pabotlib --outputdir "$out/atests-$round" \
+                atests >"$out/atests-$round.log" 2>&1; then
+            tail -n 30 "$out/atests-$round.log"
+            echo "== atests failed in round $round (report: $out/atests-$round/)" >&2
+            return 1
+        fi
+        tail -n 1 "$out/utests-$round.log"
+    done
+    echo "== $rounds rounds in a row passed"
+}
+
 lint() {
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
@@ -168,7 +196,8 @@ case "$command" in
     bench) setup; bench ;;
     reliability) setup; reliability "$@" ;;
     examples) setup; examples ;;
+    flaky) setup; flaky "$@" ;;
     check) setup; lint; docs; utests; atests; examples; example_backend ;;
-    *) echo "usage: $0 {atests|check|utests|lint|docs|bench|reliability|examples|setup}" >&2
+    *) echo "usage: $0 {atests|check|utests|lint|docs|bench|reliability|flaky|examples|setup}" >&2
        exit 2 ;;
 esac
