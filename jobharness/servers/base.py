@@ -39,6 +39,7 @@ __all__ = [
     "announce_ready",
     "base_url",
     "make_http_server",
+    "on_stop_signal",
     "serve_until_stopped",
     "standard_reason",
     "standard_reasons",
@@ -83,6 +84,27 @@ class Servable(Protocol):
         """Release the listening socket and whatever else the server holds."""
 
 
+def on_stop_signal(stop: Callable[[], None]) -> None:
+    """Call ``stop`` (once, in the main thread) at the first SIGTERM or SIGINT.
+
+    Later SIGTERMs are ignored: the supervisor sends one to its whole group,
+    this process included, after the launcher's, and it must not find the
+    interpreter finalizing, when Python has put the default action (death)
+    back. The stop is under way; SIGKILL after the grace period stays the
+    last word.
+    """
+    stopping = threading.Event()
+
+    def _handler(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if not stopping.is_set():
+            stopping.set()
+            stop()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+
+
 def serve_until_stopped(
     server: Servable,
     args: argparse.Namespace,
@@ -90,15 +112,7 @@ def serve_until_stopped(
     on_stop: Callable[[], None] | None = None,
 ) -> int:
     """Announce ``server``, serve until SIGTERM/SIGINT, then shut down and run ``on_stop``."""
-    stopping = threading.Event()
-
-    def _stop(signum: int, frame: object) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    on_stop_signal(lambda: threading.Thread(target=server.shutdown, daemon=True).start())
     announce_ready(args.ready_file, info)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -192,7 +192,14 @@ class Supervisor:
 
 
 def exit_like(status: int) -> None:
-    """Exit with ``status``; a negative one is a signal, which we die of in turn."""
+    """Exit with ``status``; a negative one is a signal, which we die of in turn.
+
+    Everything is ended by now, so a stop signal arriving late (the launcher's
+    SIGTERM as we exit) is ignored: Python puts the default action back while it
+    finalizes, and that would turn the command's status into -15.
+    """
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
     if status < 0:
         if -status != signal.SIGKILL:
             signal.signal(-status, signal.SIG_DFL)

@@ -7,7 +7,12 @@ pays a new connection per call.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
+import shutil
+import signal
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -87,3 +92,32 @@ def test_stops_on_sigterm_while_a_client_keeps_a_connection_open() -> None:
     finally:
         conn.close()
     assert proc.returncode == 0, "the server did not exit by itself on SIGTERM"
+
+
+@pytest.mark.parametrize("backend", ["sandbox", "sshd"])
+def test_sigterm_again_and_again_while_stopping_still_ends_cleanly(backend: str) -> None:
+    """The supervisor's SIGTERM to its group follows the launcher's: any number of them
+    while the server stops (its interpreter finalizing included) leave its status 0."""
+    if backend == "sshd" and shutil.which("sshd", path="/usr/sbin:/usr/bin") is None:
+        pytest.skip("sshd is not installed")
+    embedded = EmbeddedServer(backend).start()
+    pid, proc = embedded.pid, embedded._proc
+    assert pid is not None and proc is not None
+    try:
+        while proc.poll() is None and _child_of(pid, proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            time.sleep(0.001)
+    finally:
+        embedded.stop()
+    assert embedded.returncode == 0, embedded.last_log
+
+
+def _child_of(pid: int, parent: int) -> bool:
+    """True while ``pid`` is a live child of ``parent`` (never signal a reused PID)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] not in (b"Z", b"X") and int(fields[1]) == parent

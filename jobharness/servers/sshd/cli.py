@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 
 from jobharness.errors import ConfigurationError, EmbeddedServerError
-from jobharness.servers.base import announce_ready
+from jobharness.servers.base import announce_ready, on_stop_signal
 from jobharness.servers.launcher import free_port
 from jobharness.servers.sshd.account import DEFAULT_USER, Account, current_account, ensure_account
 from jobharness.servers.sshd.layout import (
@@ -126,12 +125,7 @@ def _start_sshd(program: str, layout: Layout, host: str, port: int) -> subproces
 def _serve(process: subprocess.Popen[bytes]) -> int:
     """Wait until SIGTERM/SIGINT (then stop sshd) or until sshd exits; return the status."""
     stopping = threading.Event()
-
-    def _stop(signum: int, frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    on_stop_signal(stopping.set)
     while not stopping.is_set() and process.poll() is None:
         stopping.wait(0.2)
     if process.poll() is None:
