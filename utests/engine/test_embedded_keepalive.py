@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 import requests
 
 from jobharness.servers.base import EmbeddedServer
+from utests.terminal.helpers import missing_openssh
 
 
 @pytest.fixture(scope="module", params=["sandbox", "saltant"])
@@ -98,8 +98,9 @@ def test_stops_on_sigterm_while_a_client_keeps_a_connection_open() -> None:
 def test_sigterm_again_and_again_while_stopping_still_ends_cleanly(backend: str) -> None:
     """The supervisor's SIGTERM to its group follows the launcher's: any number of them
     while the server stops (its interpreter finalizing included) leave its status 0."""
-    if backend == "sshd" and shutil.which("sshd", path="/usr/sbin:/usr/bin") is None:
-        pytest.skip("sshd is not installed")
+    reason = missing_openssh() if backend == "sshd" else None
+    if reason:
+        pytest.skip(reason)
     embedded = EmbeddedServer(backend).start()
     pid, proc = embedded.pid, embedded._proc
     assert pid is not None and proc is not None

@@ -15,28 +15,21 @@ from typing import Any
 import pytest
 
 from jobharness.backends.terminal import (
-    TERMINAL_TARGET,
     LocalShell,
     SshHop,
     Terminal,
     target_hop,
 )
-from jobharness.settings import resolve
-from jobharness.targets import Target, open_target
+from jobharness.targets import Target
 
-from .helpers import missing_openssh
+from .helpers import embedded_sshd
 
 
 @pytest.fixture(scope="session")
 def sshd_target() -> Iterator[Target]:
     """The session's embedded sshd (never a configured host: tests read its log)."""
-    reason = missing_openssh()
-    if reason:
-        pytest.skip(reason)
-    settings = {setting.name: resolve(setting, environ={}) for setting in TERMINAL_TARGET.settings}
-    target = open_target(TERMINAL_TARGET, settings)
-    yield target
-    target.close()
+    with embedded_sshd() as target:
+        yield target
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
+
+from jobharness.backends.terminal import TERMINAL_TARGET
+from jobharness.settings import resolve
+from jobharness.targets import Target, open_target
 
 SYSTEM_PATH = os.pathsep.join(
     ["/usr/sbin", "/usr/bin", "/sbin", "/bin", os.environ.get("PATH", "")]
@@ -21,6 +28,21 @@ def missing_openssh() -> str | None:
         if shutil.which(program, path=SYSTEM_PATH) is None:
             return f"{program} is not installed (Debian: openssh-server; ./dev.sh setup)"
     return None
+
+
+@contextlib.contextmanager
+def embedded_sshd() -> Iterator[Target]:
+    """The embedded sshd as a target, stopped at the end (never a configured host: tests read
+    its log); the test is skipped when OpenSSH is not installed."""
+    reason = missing_openssh()
+    if reason:
+        pytest.skip(reason)
+    settings = {setting.name: resolve(setting, environ={}) for setting in TERMINAL_TARGET.settings}
+    target = open_target(TERMINAL_TARGET, settings)
+    try:
+        yield target
+    finally:
+        target.close()
 
 
 def group_members(pgid: int, *, zombies: bool = False) -> list[int]:

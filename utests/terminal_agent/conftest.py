@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -18,15 +17,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from jobharness.backends.terminal import TERMINAL_TARGET, SshHop, target_hop
+from jobharness.backends.terminal import SshHop, target_hop
 from jobharness.backends.terminal.agent import BOOTSTRAP
 from jobharness.backends.terminal.agentlink import LinkSettings
 from jobharness.backends.terminal.agentstream import LocalPython, ProcessStream
 from jobharness.backends.terminal.autorunner import AutoRunnerTerminal
 from jobharness.backends.terminal.runner import RunnerTerminal
 from jobharness.deadline import Deadline
-from jobharness.settings import resolve
-from jobharness.targets import Target, open_target
+from jobharness.targets import Target
+from utests.terminal.helpers import embedded_sshd
 
 QUICK = LinkSettings(heartbeat_interval=0.1, heartbeat_timeout=0.5)
 """Heartbeat settings that keep the liveness tests short."""
@@ -108,13 +107,8 @@ def process_gone(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def sshd() -> Iterator[Target]:
     """The embedded sshd (one per module and xdist worker)."""
-    for program in ("sshd", "ssh", "ssh-keygen"):
-        if shutil.which(program, path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
-            pytest.skip(f"{program} is not installed (Debian: openssh-server)")
-    settings = {setting.name: resolve(setting, environ={}) for setting in TERMINAL_TARGET.settings}
-    target = open_target(TERMINAL_TARGET, settings)
-    yield target
-    target.close()
+    with embedded_sshd() as target:
+        yield target
 
 
 @pytest.fixture(scope="module")
