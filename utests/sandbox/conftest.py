@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 Handler = Callable[[Request], Response]
+SETTLE = "/.stub-settle"
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Stub:
     url: str
     handler: Handler
     paths: list[str] = field(default_factory=list)
+    stop: Callable[[], None] = lambda: None
 
     def reply(self, *responses: Response) -> None:
         """Answer with ``responses`` in turn, repeating the last one."""
@@ -37,6 +40,19 @@ class Stub:
             return queue.pop(0) if len(queue) > 1 else queue[0]
 
         self.handler = handler
+
+    def settled(self) -> list[str]:
+        """The paths once every request sent so far has been handled; stops the server.
+
+        A client that gave up (a request timeout) may return before the server
+        has even accepted its connection. A last request queues behind every
+        earlier connection, so once it is answered they have all been
+        accepted; stopping then waits for their handlers to finish.
+        """
+        with urllib.request.urlopen(self.url + SETTLE, timeout=30):
+            pass
+        self.stop()
+        return self.paths
 
     @staticmethod
     def json(text: str, status: int = 200) -> Response:
@@ -51,16 +67,24 @@ def stub() -> Iterator[Stub]:
 
     @Request.application  # type: ignore[arg-type]
     def app(request: Request) -> Response:
+        if request.path == SETTLE:
+            return Response("settled")
         holder[0].paths.append(request.environ.get("RAW_URI") or request.path)
         return holder[0].handler(request)
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    holder.append(Stub(f"http://127.0.0.1:{server.server_port}", lambda r: Response("stub")))
+    server.daemon_threads = False  # tracked, so server_close() waits for the handlers
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    url = f"http://127.0.0.1:{server.server_port}"
+    holder.append(Stub(url, lambda r: Response("stub"), stop=stop))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield holder[0]
-    server.shutdown()
-    server.server_close()
+    stop()
 
 
 RawReply = Callable[[str, str], bytes]
