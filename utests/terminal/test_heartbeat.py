@@ -34,3 +34,22 @@ def test_a_peer_that_ends_fails_it_at_once() -> None:
         assert "end of file" in str(beat.failure) or "closed" in str(beat.failure)
     finally:
         beat.stop()
+
+
+def test_a_channel_slow_to_start_is_given_the_start_timeout() -> None:
+    # A loaded machine can take seconds to start the channel: that is not a dead peer.
+    slow = Heartbeat(["sh", "-c", "sleep 1; exec cat"], "slow", interval=0.05, timeout=0.2)
+    try:
+        eventually(lambda: slow.beats >= 3)
+        assert slow.alive
+    finally:
+        slow.stop()
+
+
+def test_a_channel_that_never_echoes_fails_at_the_start_timeout() -> None:
+    mute = Heartbeat(["sleep", "60"], "mute", timeout=0.1, start_timeout=0.5)
+    try:
+        eventually(lambda: not mute.alive)
+        assert mute() == "mute: its heartbeat channel gave no echo within 0.5 s"
+    finally:
+        mute.stop()

@@ -6,10 +6,13 @@ own, sends it a byte every ``interval`` seconds and reads the echo. The
 connection counts as dead at once when the channel ends (end of file: the
 master, the sshd session or the host went away) and when no echo came for
 ``timeout`` seconds (a frozen or unreachable peer, whose TCP connection
-has not failed yet). It only records why (:attr:`Heartbeat.failure`): the
-thread never logs, never touches the terminal and never raises; callers
-look at the failure (an interactive session's ``liveness``) and recover in
-their own thread.
+has not failed yet). Before its first echo the channel is still starting
+(a new process, a channel of the connection, a shell at the far end: seconds
+on a loaded machine), so that wait is bounded by ``start_timeout``, the
+request timeout of the terminal, not by ``timeout``. It only records why
+(:attr:`Heartbeat.failure`): the thread never logs, never touches the
+terminal and never raises; callers look at the failure (an interactive
+session's ``liveness``) and recover in their own thread.
 
 A local route needs no heartbeat (:func:`start_heartbeat` returns None).
 """
@@ -33,6 +36,8 @@ DEFAULT_INTERVAL = 0.25
 """Seconds between two beats."""
 DEFAULT_TIMEOUT = 1.5
 """Seconds without an echo after which the peer counts as dead (noticed within 2 s)."""
+DEFAULT_START_TIMEOUT = 30.0
+"""Seconds the channel may take to give its first echo."""
 STOP_WAIT = 1.0
 
 
@@ -46,10 +51,12 @@ class Heartbeat:
         *,
         interval: float = DEFAULT_INTERVAL,
         timeout: float = DEFAULT_TIMEOUT,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
     ) -> None:
         self.what = what
         self.interval = parse_timeout(interval, "heartbeat interval")
         self.timeout = parse_timeout(timeout, "heartbeat timeout")
+        self.start_timeout = max(self.timeout, parse_timeout(start_timeout, "heartbeat start"))
         self.failure: str | None = None
         self.beats = 0
         self._stop = threading.Event()
@@ -81,6 +88,7 @@ class Heartbeat:
         assert process.stdin is not None and process.stdout is not None
         out, into = process.stdout.fileno(), process.stdin.fileno()
         last_echo = time.monotonic()
+        answered, limit = False, self.start_timeout
         next_beat = 0.0
         while not self._stop.is_set() and self.failure is None:
             now = time.monotonic()
@@ -102,8 +110,13 @@ class Heartbeat:
                     break
                 self.beats += data.count(b"\n")
                 last_echo = time.monotonic()
-            elif time.monotonic() - last_echo > self.timeout:
-                self._fail(f"no answer to the heartbeat for {self.timeout:g} s")
+                answered, limit = True, self.timeout
+            elif time.monotonic() - last_echo > limit:
+                self._fail(
+                    f"no answer to the heartbeat for {self.timeout:g} s"
+                    if answered
+                    else f"its heartbeat channel gave no echo within {limit:g} s"
+                )
                 break
 
     def stop(self) -> None:
@@ -133,8 +146,17 @@ def start_heartbeat(
     interval: float = DEFAULT_INTERVAL,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Heartbeat | None:
-    """A heartbeat on ``terminal``'s connection (logging in if needed); None for a local route."""
+    """A heartbeat on ``terminal``'s connection (logging in if needed); None for a local route.
+
+    The channel's first echo may take the terminal's ``request_timeout``.
+    """
     if terminal.plan.local:
         return None
     argv = terminal.link_argv("exec cat")
-    return Heartbeat(argv, terminal.describe(), interval=interval, timeout=timeout)
+    return Heartbeat(
+        argv,
+        terminal.describe(),
+        interval=interval,
+        timeout=timeout,
+        start_timeout=terminal.request_timeout,
+    )
