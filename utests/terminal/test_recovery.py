@@ -25,6 +25,7 @@ from jobharness.backends.terminal import (
     SshShell,
     TerminalUnreachable,
 )
+from jobharness.backends.terminal.heartbeat import Heartbeat
 from jobharness.servers.launcher import free_port
 
 from .helpers import eventually
@@ -87,6 +88,25 @@ def test_the_ssh_session_killed_again_and_again(recovering: AutoRecoveringTermin
         assert recovering.run("echo back").stdout == "back\n"
     assert recovering.recoveries == KILLS
     assert recovering.terminal.logins == KILLS + 1
+
+
+@pytest.mark.parametrize("same_connection", [True, False])
+def test_a_failed_heartbeat_condemns_only_its_own_connection(
+    recovering: AutoRecoveringTerminal, same_connection: bool
+) -> None:
+    # An open that began on a dying connection can log in again half way: the failed
+    # heartbeat of the old connection must not close the new one (one login too many).
+    recovering.run("true")
+    terminal = recovering.terminal
+    ended = Heartbeat(["true"], "ended", link=terminal.master if same_connection else object())
+    eventually(lambda: not ended.alive)
+    assert recovering._heartbeat is not None
+    recovering._heartbeat.stop()
+    recovering._heartbeat = ended
+    recovering._close_parts(finalize=False)  # what a failed open does before its next try
+    assert terminal.connected is not same_connection
+    assert recovering.run("echo again").stdout == "again\n"
+    assert terminal.logins == (2 if same_connection else 1)
 
 
 def test_run_alone_recovers_too(recovering: AutoRecoveringTerminal) -> None:

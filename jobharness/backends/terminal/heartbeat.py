@@ -27,7 +27,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from jobharness.deadline import parse_timeout
+from jobharness.deadline import parse_timeout, request_deadline
 
 if TYPE_CHECKING:
     from jobharness.backends.terminal.client import Terminal
@@ -52,8 +52,11 @@ class Heartbeat:
         interval: float = DEFAULT_INTERVAL,
         timeout: float = DEFAULT_TIMEOUT,
         start_timeout: float = DEFAULT_START_TIMEOUT,
+        link: object | None = None,
     ) -> None:
         self.what = what
+        self.link = link
+        """The connection it beats through (a failure says that one is gone, not a newer one)."""
         self.interval = parse_timeout(interval, "heartbeat interval")
         self.timeout = parse_timeout(timeout, "heartbeat timeout")
         self.start_timeout = max(self.timeout, parse_timeout(start_timeout, "heartbeat start"))
@@ -80,7 +83,7 @@ class Heartbeat:
         return self.failure is None
 
     def _fail(self, reason: str) -> None:
-        if self.failure is None:
+        if self.failure is None and not self._stop.is_set():  # stopping ends the channel
             self.failure = f"{self.what}: {reason}"
 
     def _run(self) -> None:
@@ -152,11 +155,12 @@ def start_heartbeat(
     """
     if terminal.plan.local:
         return None
-    argv = terminal.link_argv("exec cat")
+    link = terminal.link(request_deadline(terminal.request_timeout))
     return Heartbeat(
-        argv,
+        link.argv("exec cat"),
         terminal.describe(),
         interval=interval,
         timeout=timeout,
         start_timeout=terminal.request_timeout,
+        link=link,
     )

@@ -364,10 +364,17 @@ class AutoRecoveringTerminal(Closing):
         if session is not None:
             session.close()
         heartbeat, self._heartbeat = self._heartbeat, None
-        connection_broken = heartbeat is not None and heartbeat.failure is not None
+        terminal = self._terminal
+        # A failed heartbeat condemns the connection it beat through, not a newer one: an
+        # open that began on a dying connection may have logged in again half way.
+        connection_broken = (
+            heartbeat is not None
+            and heartbeat.failure is not None
+            and terminal is not None
+            and heartbeat.link is terminal.master
+        )
         if heartbeat is not None:
             heartbeat.stop()
-        terminal = self._terminal
         if terminal is not None and (finalize or connection_broken or not terminal.connected):
             terminal.close()
 
