@@ -23,12 +23,14 @@ A Command Can Be Cancelled
     Command State Should Be    ${job}    cancelled
 
 A Test Leaves A Command Running
-    ${job}=    Start Command In Target    sleep 300    target=node    name=leftover-${RUN}
+    # the run id in its command line: another run or user may be sleeping on the same target
+    VAR    ${SLEEPER}    sleep 300 0.${{ int("${RUN}", 16) }}    scope=SUITE
+    ${job}=    Start Command In Target    ${SLEEPER}    target=node    name=leftover-${RUN}
     VAR    ${LEFTOVER}    ${job}    scope=SUITE
 
 The Command Was Killed When That Test Ended
     Command State Should Be    ${LEFTOVER}    cancelled    refresh=${False}
-    Wait Until Keyword Succeeds    10 s    0.1 s    No Process Should Run    ^sleep 300$
+    Wait Until Keyword Succeeds    10 s    0.1 s    No Process Should Run    ^${SLEEPER}$
 
 
 *** Keywords ***
