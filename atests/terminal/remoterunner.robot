@@ -29,8 +29,10 @@ Properties Of A Target
     Should Be Equal    ${properties}[default_executable]    /bin/bash
 
 Background Execution Killed With SIGTERM
-    Execute Background Command In Target    echo started; sleep 60    target=node    exec_id=sleeper
-    Wait Until Keyword Succeeds    10 s    0.1 s    Command Should Run    ^sleep 60$
+    # the run id in its command line: another run or user may be sleeping on the same target
+    VAR    ${sleeper}    sleep 60 0.${{ int("${RUN}", 16) }}
+    Execute Background Command In Target    echo started; ${sleeper}    target=node    exec_id=sleeper
+    Wait Until Keyword Succeeds    10 s    0.1 s    Command Should Run    ^${sleeper}$
     ${result}=    Kill Background Execution    sleeper
     Should Be Equal    ${result.status}    -15
     Should Be Equal    ${result.stdout}    started
