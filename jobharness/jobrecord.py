@@ -23,6 +23,8 @@ OUTPUT_TAIL = 4000
 REFRESH_TIMEOUT = 2.0
 """Seconds :func:`records_of` may spend asking for the last states of unfinished jobs and
 reading failed jobs' output, all together."""
+STOPPING_POLL = 0.05
+"""Seconds between two questions about a job whose cancel was accepted but that still runs."""
 
 
 @dataclass(frozen=True)
@@ -186,10 +188,12 @@ def records_of(
 
     Texts are redacted (``secrets``, what live clients know, credential shapes).
 
-    Unfinished jobs are asked once for their state, so a job a cleanup has
-    just cancelled shows how it ended, and failed jobs' output is read: all
-    within ``refresh_timeout`` (0 asks nothing). A failed request leaves the
-    last known state.
+    Unfinished jobs are asked for their state, so a job a cleanup has just
+    cancelled shows how it ended, and failed jobs' output is read: all within
+    ``refresh_timeout`` (0 asks nothing). A job still running is asked once;
+    a cancelled one that is still stopping (a server stops it after it
+    accepted the cancel) is asked again until it ends. A failed request
+    leaves the last known state.
     """
     found: list[Job] = []
     for item in jobs:
@@ -199,13 +203,23 @@ def records_of(
     budget = Deadline(max(refresh_timeout, 0.0), "timeline refresh")
     if unfinished and refresh_timeout > 0:
         with bounded(budget):
-            for job in unfinished:
-                try:
-                    job.refresh()
-                except JobHarnessError:
-                    continue
+            _refresh(unfinished)
+            stopping = [job for job in unfinished if job.cancel_accepted and not job.done]
+            while stopping and not budget.expired:
+                budget.sleep(STOPPING_POLL)
+                _refresh(stopping)
+                stopping = [job for job in stopping if not job.done]
     secrets = set(secrets)
     return [record_of(job, secrets=secrets, output_timeout=budget.remaining()) for job in found]
+
+
+def _refresh(jobs: Iterable[Job]) -> None:
+    """Ask for each job's state once; a failed request leaves the last known state."""
+    for job in jobs:
+        try:
+            job.refresh()
+        except JobHarnessError:
+            continue
 
 
 def failed(records: Sequence[JobRecord]) -> list[JobRecord]:

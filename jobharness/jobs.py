@@ -192,6 +192,8 @@ class Job(ABC):
         self._state = state
         self._native_state = native_state or state.value
         self.history: list[StateChange] = [StateChange(time.time(), state, self._native_state)]
+        self.cancel_accepted = False
+        """True once a :meth:`cancel` was accepted (the job may still be stopping)."""
 
     # -- state ---------------------------------------------------------------------------
 
@@ -254,7 +256,9 @@ class Job(ABC):
         """Cancel the job if it is not finished; return whether a cancel was sent and accepted."""
         if self.done:
             return False
-        return self._cancel()
+        accepted = self._cancel()
+        self.cancel_accepted = self.cancel_accepted or accepted
+        return accepted
 
     # -- cleanup (the Cleanable protocol of jobharness.cleanup) ---------------------------
 

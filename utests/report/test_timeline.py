@@ -132,6 +132,54 @@ def test_records_ask_unfinished_jobs_once_and_mask_what_clients_know() -> None:
     assert redactor.secrets  # the redactor lives until here
 
 
+class Stopping(Job):
+    """A running job whose server stops it some questions after it accepted the cancel."""
+
+    backend = "test"
+
+    def __init__(self, questions_to_stop: int) -> None:
+        super().__init__("stopping", state=JobState.RUNNING)
+        self.questions_to_stop = questions_to_stop
+        self.asked = 0
+        self.stop_requested = False
+
+    def _fetch_state(self) -> tuple[JobState, str]:
+        self.asked += 1
+        if self.stop_requested:
+            self.questions_to_stop -= 1
+            if self.questions_to_stop <= 0:
+                return JobState.CANCELLED, "terminated"
+        return JobState.RUNNING, "running"
+
+    def _cancel(self) -> bool:
+        self.stop_requested = True
+        return True
+
+    def _build_result(self) -> JobResult:
+        return JobResult(self.id, self.backend, self.state, self.native_state)
+
+
+def test_a_cancelled_job_still_stopping_is_asked_until_it_ends() -> None:
+    job = Stopping(questions_to_stop=4)
+    assert job.cancel() and job.cancel_accepted and job.state is JobState.RUNNING
+    (found,) = records_of([job])
+    assert found.state is JobState.CANCELLED and found.native_state == "terminated"
+    assert job.asked == 4
+
+
+def test_a_running_job_nobody_cancelled_is_asked_once() -> None:
+    job = Stopping(questions_to_stop=1)
+    (found,) = records_of([job])
+    assert found.state is JobState.RUNNING and job.asked == 1 and not job.cancel_accepted
+
+
+def test_a_cancelled_job_that_does_not_stop_is_asked_until_the_budget_ends() -> None:
+    job = Stopping(questions_to_stop=10**9)
+    job.cancel()
+    (found,) = records_of([job], refresh_timeout=0.3)
+    assert found.state is JobState.RUNNING and job.asked > 1
+
+
 def test_a_record_survives_json_and_a_malformed_one_is_a_clear_error() -> None:
     job = Failing("out")
     job.refresh()
