@@ -122,10 +122,8 @@ def _start_sshd(program: str, layout: Layout, host: str, port: int) -> subproces
     raise EmbeddedServerError(f"sshd did not accept connections on port {port} in time")
 
 
-def _serve(process: subprocess.Popen[bytes]) -> int:
-    """Wait until SIGTERM/SIGINT (then stop sshd) or until sshd exits; return the status."""
-    stopping = threading.Event()
-    on_stop_signal(stopping.set)
+def _serve(process: subprocess.Popen[bytes], stopping: threading.Event) -> int:
+    """Wait until ``stopping`` is set (then stop sshd) or until sshd exits; return the status."""
     while not stopping.is_set() and process.poll() is None:
         stopping.wait(0.2)
     if process.poll() is None:
@@ -187,8 +185,12 @@ def run(args: argparse.Namespace) -> int:
             "log_file": str(layout.log_file),
             "data_dir": str(layout.root),
         }
+        # the stop signal is ours before anyone learns that we are ready: a SIGTERM just
+        # after the announcement must stop us cleanly, not kill us (-15)
+        stopping = threading.Event()
+        on_stop_signal(stopping.set)
         announce_ready(args.ready_file, info)  # a private file: it holds the password
-        return _serve(process)
+        return _serve(process, stopping)
     finally:
         if process is not None and process.poll() is None:
             process.kill()
